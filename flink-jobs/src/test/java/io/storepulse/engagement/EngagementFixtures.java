@@ -11,7 +11,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import storepulse.v1.actions.CouponAction;
@@ -63,6 +65,26 @@ final class EngagementFixtures {
     static void watermark(KeyedBroadcastOperatorTestHarness<?, ?, ?, ?> h, Instant t)
             throws Exception {
         h.processWatermark(t.toEpochMilli());
+    }
+
+    /** A harness restored from a snapshot, as after a restart from a checkpoint. */
+    static KeyedBroadcastOperatorTestHarness<String, UserEvent, Control, CouponAction>
+            restoreHarness(OperatorSubtaskState snapshot) throws Exception {
+        KeyedBroadcastOperatorTestHarness<String, UserEvent, Control, CouponAction> h =
+                new KeyedBroadcastOperatorTestHarness<>(
+                        new CoBroadcastWithKeyedOperator<>(
+                                new EngagementFunction(),
+                                List.of(RulesState.DESCRIPTOR, EngagementFunction.CATALOG_FACTS)),
+                        e -> e.userId,
+                        Types.STRING,
+                        1,
+                        1,
+                        0);
+        h.setup();
+        h.initializeState(snapshot);
+        h.open();
+        h.processBroadcastWatermark(Long.MAX_VALUE);
+        return h;
     }
 
     static int numKeyedStateEntries(KeyedBroadcastOperatorTestHarness<?, ?, ?, ?> h) {
