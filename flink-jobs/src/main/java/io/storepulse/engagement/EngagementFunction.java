@@ -9,6 +9,7 @@ import io.storepulse.engagement.UserState.SentCoupon;
 import io.storepulse.rules.ResolvedRules;
 import io.storepulse.rules.RuleBook;
 import io.storepulse.rules.RulesState;
+import io.storepulse.serde.DeadLetters;
 import io.storepulse.topics.StorepulseJob;
 import io.storepulse.topics.Topics;
 import java.math.BigDecimal;
@@ -59,8 +60,9 @@ import storepulse.v1.common.Explanation;
  * lateness has been seen: an order placed before the cart deadline but delivered late still
  * suppresses the coupon, and any arrival order within the lateness gives the same actions. Events
  * at the same instant as a deadline are applied before it. Events later than the lateness go to
- * dead-letters ({@code TOO_LATE}); since processed events are always that late, this also makes
- * duplicates harmless (a duplicate still buffered is dropped by its event_id).
+ * dead-letters ({@code TOO_LATE}, side output {@link DeadLetters#TAG}); since processed events are
+ * always that late, this also makes duplicates harmless (a duplicate still buffered is dropped by
+ * its event_id).
  *
  * <p><b>Timers.</b> Exactly one event-time timer per user is live at any time: the earliest of the
  * buffered events and the logical deadlines, plus the lateness ({@link #WAKE_UP}).
@@ -77,10 +79,6 @@ public class EngagementFunction
 
     public static final OutputTag<SegmentChange> SEGMENT_CHANGES =
             new OutputTag<>("segment-changes", TypeInformation.of(SegmentChange.class));
-
-    /** Events behind the watermark by more than the allowed lateness. */
-    public static final OutputTag<DeadLetter> LATE_EVENTS =
-            new OutputTag<>("late-events", TypeInformation.of(DeadLetter.class));
 
     /** Catalogue facts per SKU, broadcast next to the rules. */
     public static final MapStateDescriptor<String, Control> CATALOG_FACTS =
@@ -142,8 +140,7 @@ public class EngagementFunction
         long lateness = rules.get(ALLOWED_LATENESS).toMillis();
         long watermark = ctx.timerService().currentWatermark();
         if (watermark != Long.MIN_VALUE && event.eventTime <= watermark - lateness) {
-            ctx.output(
-                    LATE_EVENTS, tooLate(event, watermark, lateness, ctx.currentProcessingTime()));
+            ctx.output(DeadLetters.TAG, tooLate(event, watermark, lateness));
             return;
         }
         if (buffer.contains(event.eventId)) {
@@ -253,32 +250,26 @@ public class EngagementFunction
         return book.global();
     }
 
-    private static DeadLetter tooLate(UserEvent e, long watermark, long lateness, long now) {
+    private static DeadLetter tooLate(UserEvent e, long watermark, long lateness) {
         String topic =
                 switch (e.kind) {
                     case CART -> Topics.CARTS.name();
                     case ORDER -> Topics.ORDERS.name();
                     case BROWSE -> Topics.BROWSE.name();
                 };
-        return DeadLetter.newBuilder()
-                .setSourceTopic(topic)
-                .setSourcePartition(-1)
-                .setSourceOffset(-1)
-                .setErrorKind(DeadLetterKind.TOO_LATE)
-                .setErrorMessage(
-                        "event "
-                                + e.eventId
-                                + " of user "
-                                + e.userId
-                                + " at "
-                                + Instant.ofEpochMilli(e.eventTime)
-                                + " is more than the allowed lateness "
-                                + Duration.ofMillis(lateness)
-                                + " behind the watermark "
-                                + Instant.ofEpochMilli(watermark))
-                .setJob(StorepulseJob.ENGAGEMENT.id())
-                .setFailedAt(Instant.ofEpochMilli(now))
-                .build();
+        String message =
+                "event "
+                        + e.eventId
+                        + " of user "
+                        + e.userId
+                        + " at "
+                        + Instant.ofEpochMilli(e.eventTime)
+                        + " is more than the allowed lateness "
+                        + Duration.ofMillis(lateness)
+                        + " behind the watermark "
+                        + Instant.ofEpochMilli(watermark);
+        return DeadLetters.ofDecoded(
+                topic, e, DeadLetterKind.TOO_LATE, message, StorepulseJob.ENGAGEMENT.id());
     }
 
     // ---- logical deadlines -----------------------------------------------------------------

@@ -1,8 +1,15 @@
 package io.storepulse.engagement;
 
+import io.storepulse.config.KafkaIO;
+import io.storepulse.config.StorepulseSettings;
 import io.storepulse.rules.RuleCatalog;
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
+import io.storepulse.serde.DeadLetters;
+import io.storepulse.serde.Decoded;
+import io.storepulse.serde.Validator;
+import io.storepulse.topics.StorepulseJob;
+import io.storepulse.topics.Topics;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
@@ -12,6 +19,7 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import storepulse.v1.actions.CouponAction;
 import storepulse.v1.actions.DeadLetter;
 import storepulse.v1.actions.SegmentChange;
@@ -55,6 +63,44 @@ public final class EngagementJob {
     private static final Duration IDLENESS = Duration.ofMinutes(1);
 
     private EngagementJob() {}
+
+    /** Reads the settings, then builds the job on Kafka sources and exactly-once sinks. */
+    public static void main(String[] args) throws Exception {
+        StorepulseSettings settings = StorepulseSettings.fromArgs(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        KafkaIO.configure(env, settings);
+        KafkaIO io = new KafkaIO(settings, StorepulseJob.ENGAGEMENT);
+        build(kafkaInputs(env, io), kafkaOutputs(io));
+        env.execute(StorepulseJob.ENGAGEMENT.id());
+    }
+
+    /** The inputs decoded from Kafka, bad records routed to the dead letters. */
+    public static Inputs kafkaInputs(StreamExecutionEnvironment env, KafkaIO io) {
+        Decoded<CartEvent> carts = io.read(env, Topics.CARTS, CART_VALIDATOR);
+        Decoded<OrderEvent> orders = io.read(env, Topics.ORDERS, ORDER_VALIDATOR);
+        Decoded<BrowseEvent> browse = io.read(env, Topics.BROWSE, BROWSE_VALIDATOR);
+        Decoded<Product> catalog = io.read(env, Topics.CATALOG, PRODUCT_VALIDATOR);
+        Decoded<RuleUpdate> rules = io.readRules(env, RULES);
+        return new Inputs(
+                carts.records(),
+                orders.records(),
+                browse.records(),
+                catalog.records(),
+                rules.records(),
+                carts.deadLetters()
+                        .union(
+                                orders.deadLetters(),
+                                browse.deadLetters(),
+                                catalog.deadLetters(),
+                                rules.deadLetters()));
+    }
+
+    public static Outputs kafkaOutputs(KafkaIO io) {
+        return new Outputs(
+                io.sink(Topics.COUPON_ACTIONS, CouponAction::getUserId),
+                io.sink(Topics.USER_SEGMENTS, SegmentChange::getUserId),
+                io.deadLetterSink());
+    }
 
     /** Wires the pipeline top to bottom: watermarks, the keyed engagement function, sinks. */
     public static void build(Inputs in, Outputs out) {
@@ -125,16 +171,18 @@ public final class EngagementJob {
                         .uid("engagement-decisions")
                         .name("Engagement decisions");
 
-        coupons.sinkTo(out.coupons()).uid("engagement-coupon-actions-sink").name("coupon-actions");
+        coupons.sinkTo(out.coupons())
+                .uid("sink-" + Topics.COUPON_ACTIONS.name())
+                .name(Topics.COUPON_ACTIONS.name());
         coupons.getSideOutput(EngagementFunction.SEGMENT_CHANGES)
                 .sinkTo(out.segments())
-                .uid("engagement-user-segments-sink")
-                .name("user-segments");
+                .uid("sink-" + Topics.USER_SEGMENTS.name())
+                .name(Topics.USER_SEGMENTS.name());
         in.deadLetters()
-                .union(coupons.getSideOutput(EngagementFunction.LATE_EVENTS))
+                .union(coupons.getSideOutput(DeadLetters.TAG))
                 .sinkTo(out.deadLetters())
-                .uid("engagement-dead-letters-sink")
-                .name("dead-letters");
+                .uid("sink-" + Topics.DEAD_LETTERS.name())
+                .name(Topics.DEAD_LETTERS.name());
     }
 
     /** Emits "no constraint" so that the rules and catalogue side never holds back timers. */
@@ -150,8 +198,13 @@ public final class EngagementJob {
 
     // ---- validators: impossible values go to dead-letters at decode time ----
 
+    public static final Validator<CartEvent> CART_VALIDATOR = EngagementJob::cartProblem;
+    public static final Validator<OrderEvent> ORDER_VALIDATOR = EngagementJob::orderProblem;
+    public static final Validator<BrowseEvent> BROWSE_VALIDATOR = EngagementJob::browseProblem;
+    public static final Validator<Product> PRODUCT_VALIDATOR = EngagementJob::productProblem;
+
     /** Why a cart event is impossible, or null when it is usable. */
-    public static String cartProblem(CartEvent c) {
+    private static String cartProblem(CartEvent c) {
         if (blank(c.getEventId())) {
             return "event_id is empty";
         }
@@ -175,7 +228,7 @@ public final class EngagementJob {
     }
 
     /** Why an order event is impossible, or null when it is usable. */
-    public static String orderProblem(OrderEvent o) {
+    private static String orderProblem(OrderEvent o) {
         if (blank(o.getEventId())) {
             return "event_id is empty";
         }
@@ -206,7 +259,7 @@ public final class EngagementJob {
     }
 
     /** Why a page view is impossible, or null when it is usable. */
-    public static String browseProblem(BrowseEvent b) {
+    private static String browseProblem(BrowseEvent b) {
         if (blank(b.getEventId())) {
             return "event_id is empty";
         }
@@ -217,7 +270,7 @@ public final class EngagementJob {
     }
 
     /** Why a product record is impossible, or null when it is usable. */
-    public static String productProblem(Product p) {
+    private static String productProblem(Product p) {
         if (blank(p.getSku())) {
             return "sku is empty";
         }

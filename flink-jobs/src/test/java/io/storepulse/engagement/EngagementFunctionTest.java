@@ -3,6 +3,7 @@ package io.storepulse.engagement;
 import static io.storepulse.engagement.EngagementFixtures.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.storepulse.serde.DeadLetters;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -112,7 +113,7 @@ class EngagementFunctionTest {
 
         send(h, placed("u1", "o1", "10.00", at(min(29)), "sku-a"));
 
-        assertThat(h.getSideOutput(EngagementFunction.LATE_EVENTS))
+        assertThat(h.getSideOutput(DeadLetters.TAG))
                 .singleElement()
                 .satisfies(
                         r ->
