@@ -177,7 +177,7 @@ public class EngagementFunction
                 new Sweep(
                         ctx.getCurrentKey(),
                         state,
-                        rules,
+                        book,
                         ctx.getBroadcastState(CATALOG_FACTS),
                         out::collect,
                         change -> ctx.output(SEGMENT_CHANGES, change));
@@ -350,6 +350,7 @@ public class EngagementFunction
     static final class Sweep {
         private final String userId;
         private final UserState s;
+        private final RuleBook book;
         private final ResolvedRules rules;
         private final ReadOnlyBroadcastState<String, Control> catalog;
         private final Consumer<CouponAction> coupons;
@@ -358,16 +359,23 @@ public class EngagementFunction
         Sweep(
                 String userId,
                 UserState s,
-                ResolvedRules rules,
+                RuleBook book,
                 ReadOnlyBroadcastState<String, Control> catalog,
                 Consumer<CouponAction> coupons,
                 Consumer<SegmentChange> segments) {
             this.userId = userId;
             this.s = s;
-            this.rules = rules;
+            this.book = book;
+            this.rules = book.global();
             this.catalog = catalog;
             this.coupons = coupons;
             this.segments = segments;
+        }
+
+        /** The rules for a decision about this channel and SKU (most specific scope wins). */
+        private ResolvedRules scoped(String channel, String sku) throws Exception {
+            Control facts = sku == null ? null : catalog.get(sku);
+            return book.resolve(channel, facts == null ? null : facts.category, sku);
         }
 
         void run(List<UserEvent> events, long horizon) throws Exception {
@@ -428,7 +436,8 @@ public class EngagementFunction
                 s.endCart();
             } else {
                 s.cartLastChange = e.eventTime;
-                s.cartDeadline = e.eventTime + rules.get(CART_IDLE_TIMEOUT).toMillis();
+                s.cartDeadline =
+                        e.eventTime + scoped(e.channel, null).get(CART_IDLE_TIMEOUT).toMillis();
                 s.cartExpiry = -1;
                 s.cartChannel = e.channel;
             }
@@ -491,7 +500,8 @@ public class EngagementFunction
             p.actionId = actionId(WIN_BACK, Long.toString(s.dormantSince));
         }
 
-        private void checkRepeatedAdd(UserEvent e) {
+        private void checkRepeatedAdd(UserEvent e) throws Exception {
+            ResolvedRules rules = scoped(e.channel, e.sku);
             long window = rules.get(REPEAT_ADD_WINDOW).toMillis();
             s.adds.removeIf(a -> a.time + window <= e.eventTime);
             int count = (int) s.adds.stream().filter(a -> a.sku.equals(e.sku)).count();
@@ -523,7 +533,7 @@ public class EngagementFunction
             return "cpn:" + userId + ":" + trigger + ":" + episode;
         }
 
-        private void expire(Deadline d) {
+        private void expire(Deadline d) throws Exception {
             switch (d.kind) {
                 case DELIVERY -> {
                     s.pending.remove(d.coupon);
@@ -560,7 +570,7 @@ public class EngagementFunction
 
         // ---- delivery behind the guard rails ----
 
-        private void deliver(PendingCoupon p) {
+        private void deliver(PendingCoupon p) throws Exception {
             long now = p.deliverAt;
             Map<String, String> figures = new LinkedHashMap<>();
             long cooldown = rules.get(COOLDOWN).toMillis();
@@ -596,12 +606,14 @@ public class EngagementFunction
                     "quiet_hours",
                     quietHoursText(rules)
                             + (now > p.due ? " (delayed to their end)" : " (not in force)"));
+            // Coupon values come from the most specific rules for the channel and SKU.
+            ResolvedRules scoped = scoped(p.channel, p.sku);
             CouponAction action =
                     p.trigger.equals(CART_ABANDONED)
-                            ? cartCoupon(p, figures)
+                            ? cartCoupon(p, figures, scoped)
                             : p.trigger.equals(REPEATED_ADD)
-                                    ? repeatedAddCoupon(p, figures)
-                                    : winBackCoupon(p, figures);
+                                    ? repeatedAddCoupon(p, figures, scoped)
+                                    : winBackCoupon(p, figures, scoped);
             if (action == null) {
                 return;
             }
@@ -612,7 +624,8 @@ public class EngagementFunction
             coupons.accept(action);
         }
 
-        private CouponAction cartCoupon(PendingCoupon p, Map<String, String> figures) {
+        private CouponAction cartCoupon(
+                PendingCoupon p, Map<String, String> figures, ResolvedRules rules) {
             BigDecimal value = BigDecimal.valueOf(s.cartValueCents(), 2);
             List<BigDecimal> tiers = rules.get(CART_VALUE_TIERS).values();
             List<BigDecimal> percents = rules.get(CART_PERCENT_TIERS).values();
@@ -670,10 +683,12 @@ public class EngagementFunction
                     List.copyOf(s.cartQty.keySet()),
                     value,
                     text,
-                    figures);
+                    figures,
+                    rules);
         }
 
-        private CouponAction repeatedAddCoupon(PendingCoupon p, Map<String, String> figures) {
+        private CouponAction repeatedAddCoupon(
+                PendingCoupon p, Map<String, String> figures, ResolvedRules rules) {
             figures.put("sku", p.sku);
             figures.put("adds_in_window", Integer.toString(p.count));
             figures.put("repeat_add_window", rules.get(REPEAT_ADD_WINDOW).toString());
@@ -694,10 +709,12 @@ public class EngagementFunction
                     List.of(p.sku),
                     cartValue,
                     text,
-                    figures);
+                    figures,
+                    rules);
         }
 
-        private CouponAction winBackCoupon(PendingCoupon p, Map<String, String> figures) {
+        private CouponAction winBackCoupon(
+                PendingCoupon p, Map<String, String> figures, ResolvedRules rules) {
             figures.put("dormant_since", Instant.ofEpochMilli(p.episode).toString());
             figures.put("last_order", Instant.ofEpochMilli(s.lastOrderTime).toString());
             figures.put("returned_at", Instant.ofEpochMilli(p.due).toString());
@@ -717,7 +734,8 @@ public class EngagementFunction
                     List.of(),
                     null,
                     text,
-                    figures);
+                    figures,
+                    rules);
         }
 
         private CouponAction coupon(
@@ -729,7 +747,8 @@ public class EngagementFunction
                 List<String> skus,
                 BigDecimal cartValue,
                 String text,
-                Map<String, String> figures) {
+                Map<String, String> figures,
+                ResolvedRules rules) {
             figures.put("segment", String.valueOf(s.segment));
             return CouponAction.newBuilder()
                     .setActionId(p.actionId)

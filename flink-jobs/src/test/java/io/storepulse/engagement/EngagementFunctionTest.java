@@ -2,7 +2,9 @@ package io.storepulse.engagement;
 
 import static io.storepulse.engagement.EngagementFixtures.*;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
+import io.storepulse.rules.RuleUpdate;
 import io.storepulse.serde.DeadLetters;
 import java.time.Instant;
 import java.util.List;
@@ -17,6 +19,8 @@ import storepulse.v1.actions.DeadLetterKind;
 import storepulse.v1.actions.Segment;
 import storepulse.v1.actions.SegmentChange;
 import storepulse.v1.events.OrderEventType;
+import storepulse.v1.events.RuleScope;
+import storepulse.v1.events.RuleSet;
 
 class EngagementFunctionTest {
 
@@ -222,6 +226,26 @@ class EngagementFunctionTest {
                             assertThat(c.getRuleId()).isEqualTo("eng-fast");
                             assertThat(c.getRuleVersion()).isEqualTo(3);
                         });
+    }
+
+    @Test
+    void shouldTakeCouponValuesFromTheMostSpecificChannelRule() throws Exception {
+        RuleSet appRule = ruleSet("eng-app", 4, Map.of("cart-percent-tiers", "15,20,25,30"));
+        appRule.setScopeType(RuleScope.CHANNEL);
+        appRule.setScopeValue("app");
+        h.processBroadcastElement(Control.ofRule(RuleUpdate.upsert(appRule)), 0);
+        UserEvent fromApp = add("c1", "u1", "sku-a", 1, "10.00", T0);
+        fromApp.channel = "app";
+        send(h, fromApp, add("c2", "u2", "sku-a", 1, "10.00", T0));
+
+        watermark(h, at(hours(1)));
+
+        assertThat(coupons(h))
+                .extracting(
+                        CouponAction::getUserId,
+                        c -> c.getCouponValue().intValue(),
+                        CouponAction::getRuleId)
+                .containsExactlyInAnyOrder(tuple("u1", 15, "eng-app"), tuple("u2", 5, "default"));
     }
 
     // ---- repeated add-to-cart ----
