@@ -63,7 +63,8 @@ class EngagementKafkaITCase {
     private static final Duration WAIT = Duration.ofSeconds(90);
 
     @Test
-    void shouldEmitCouponsAndSegmentChangesFromAvroInputWithBadRecordsMixedIn() throws Exception {
+    void shouldEmitCouponsAndSegmentChangesFromAvroInputWithBadRecordsMixedInAcrossARestart()
+            throws Exception {
         // Given the real stack and the job running on it
         SharedStack stack = SharedStack.get();
         stack.createTopics(
@@ -79,7 +80,21 @@ class EngagementKafkaITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         KafkaIO.configure(env, settings);
         KafkaIO io = new KafkaIO(settings, StorepulseJob.ENGAGEMENT);
-        EngagementJob.build(EngagementJob.kafkaInputs(env, io), EngagementJob.kafkaOutputs(io));
+        EngagementJob.Inputs kafka = EngagementJob.kafkaInputs(env, io);
+        // The job fails once, later in the run, on the cart event "boom": it restarts from its
+        // last checkpoint after coupons were already committed.
+        EngagementJob.Inputs inputs =
+                new EngagementJob.Inputs(
+                        kafka.carts()
+                                .map(new FailOnBoom())
+                                .uid("test-fail-on-boom")
+                                .name("fail once"),
+                        kafka.orders(),
+                        kafka.browse(),
+                        kafka.catalog(),
+                        kafka.rules(),
+                        kafka.deadLetters());
+        EngagementJob.build(inputs, EngagementJob.kafkaOutputs(io));
         JobClient job = env.executeAsync(StorepulseJob.ENGAGEMENT.id());
         try {
             // When alice leaves a cart, bob orders before his deadline, carol adds one SKU 3 times
@@ -226,7 +241,65 @@ class EngagementKafkaITCase {
             assertThat(segments)
                     .extracting(SegmentChange::getUserId, SegmentChange::getSegment)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple("bob", Segment.NEW));
-            // ... and every bad record is on dead-letters with its reason
+            // When the job fails after those were committed and dave's cart comes and is left
+            stack.produce(
+                    Topics.CARTS,
+                    "dave",
+                    cartEvent(
+                            "boom",
+                            "dave",
+                            CartEventType.ADD,
+                            "sku-4",
+                            1,
+                            "70.00",
+                            later.plusSeconds(1)));
+            stack.flush();
+            Instant evenLater = later.plus(Duration.ofHours(3));
+            for (String key : keysCoveringPartitions(Topics.BROWSE)) {
+                stack.produce(
+                        Topics.BROWSE, key, browseEvent("clock2-" + key, key, null, evenLater));
+            }
+            for (String key : keysCoveringPartitions(Topics.CARTS)) {
+                stack.produce(
+                        Topics.CARTS,
+                        key,
+                        cartEvent(
+                                "clock2-" + key,
+                                key,
+                                CartEventType.CHECKOUT_STARTED,
+                                null,
+                                0,
+                                null,
+                                evenLater));
+            }
+            for (String key : keysCoveringPartitions(Topics.ORDERS)) {
+                stack.produce(
+                        Topics.ORDERS,
+                        key,
+                        orderEvent(
+                                "clock2-" + key,
+                                "clock-user",
+                                key,
+                                OrderEventType.SHIPPED,
+                                "1.00",
+                                evenLater,
+                                "sku-9"));
+            }
+            stack.flush();
+
+            // Then dave gets his coupon, and across the restart no action is repeated
+            List<CouponAction> allCoupons = stack.consumeValues(Topics.COUPON_ACTIONS, 3, WAIT);
+            assertThat(FAILED.get()).as("the fault struck").isTrue();
+            assertThat(allCoupons)
+                    .extracting(CouponAction::getUserId)
+                    .containsExactlyInAnyOrder("alice", "carol", "dave");
+            assertThat(allCoupons).extracting(CouponAction::getActionId).doesNotHaveDuplicates();
+            assertThat(stack.consumeValues(Topics.USER_SEGMENTS, 1, Duration.ofSeconds(5)))
+                    .extracting(SegmentChange::getActionId)
+                    .doesNotHaveDuplicates()
+                    .hasSize(1);
+
+            // ... and every bad record is on dead-letters with its reason, once
             List<DeadLetter> allDead = stack.consumeValues(Topics.DEAD_LETTERS, bad, WAIT);
             assertThat(allDead)
                     .extracting(DeadLetter::getErrorKind)
@@ -235,6 +308,24 @@ class EngagementKafkaITCase {
             assertThat(allDead).hasSize(bad);
         } finally {
             job.cancel().get();
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean FAILED =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Throws once, the first time it sees the cart event "boom" (the MiniCluster shares the JVM).
+     */
+    private static final class FailOnBoom
+            implements org.apache.flink.api.common.functions.MapFunction<
+                    storepulse.v1.events.CartEvent, storepulse.v1.events.CartEvent> {
+        @Override
+        public storepulse.v1.events.CartEvent map(storepulse.v1.events.CartEvent e) {
+            if (e.getEventId().equals("boom") && FAILED.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected failure on " + e.getEventId());
+            }
+            return e;
         }
     }
 
