@@ -30,7 +30,7 @@ import storepulse.v1.events.OrderEventType;
  */
 class EngagementReplayTest {
 
-    private static final int USERS = 1200;
+    private static final int USERS = 1000;
     private static final long SEED = 20261123L;
 
     /** Events arrive up to this long after they happened; the watermark trails arrival by 30 s. */
@@ -116,7 +116,7 @@ class EngagementReplayTest {
 
     @Test
     void shouldGiveTheSameActionsWhateverTheArrivalOrderWithinLateness() throws Exception {
-        List<UserEvent> history = generate(new Random(SEED + 7)).subList(0, 8_000);
+        List<UserEvent> history = generate(new Random(SEED + 7)).subList(0, 5_000);
         Run inOrder = runAll(arrivals(history, new Random(1), 0));
         Run shuffled = runAll(arrivals(history, new Random(2), MAX_DELAY));
 
