@@ -18,6 +18,7 @@ import java.util.UUID;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -58,22 +59,23 @@ public class OrderLifecycleFunction
     public static final OutputTag<OrderAction> ORDER_ACTIONS =
             new OutputTag<>("order-actions", TypeInformation.of(OrderAction.class));
 
+    /** Backstop for orders that never reach an end (paid, never shipped or cancelled). */
+    static final StateTtlConfig STATE_TTL = StateTtlConfig.newBuilder(Duration.ofDays(90)).build();
+
     static final ValueStateDescriptor<OrderState> ORDER =
-            new ValueStateDescriptor<>("order", TypeInformation.of(OrderState.class));
+            withTtl(new ValueStateDescriptor<>("order", TypeInformation.of(OrderState.class)));
 
     /** Events waiting for the watermark, by event time. */
     static final MapStateDescriptor<Long, List<OrderEvent>> PENDING =
-            new MapStateDescriptor<>(
-                    "pending-order-events",
-                    Types.LONG,
-                    Types.LIST(TypeInformation.of(OrderEvent.class)));
+            withTtl(
+                    new MapStateDescriptor<>(
+                            "pending-order-events",
+                            Types.LONG,
+                            Types.LIST(TypeInformation.of(OrderEvent.class))));
 
     /** event_ids already seen for this order; dropped with the order. */
     static final MapStateDescriptor<String, Boolean> SEEN_EVENT_IDS =
-            new MapStateDescriptor<>("seen-order-event-ids", Types.STRING, Types.BOOLEAN);
-
-    /** Backstop for orders that never reach an end (paid, never shipped or cancelled). */
-    static final Duration STATE_TTL = Duration.ofDays(90);
+            withTtl(new MapStateDescriptor<>("seen-order-event-ids", Types.STRING, Types.BOOLEAN));
 
     private static final Comparator<OrderEvent> APPLY_ORDER =
             Comparator.comparing((OrderEvent e) -> e.getEventTime())
@@ -85,27 +87,16 @@ public class OrderLifecycleFunction
     private transient MapState<String, Boolean> seen;
     private transient RuleBook book;
 
+    private static <D extends StateDescriptor<?, ?>> D withTtl(D descriptor) {
+        descriptor.enableTimeToLive(STATE_TTL);
+        return descriptor;
+    }
+
     @Override
     public void open(OpenContext openContext) {
-        StateTtlConfig ttl = StateTtlConfig.newBuilder(STATE_TTL).build();
-        ValueStateDescriptor<OrderState> orderDesc = copy(ORDER);
-        orderDesc.enableTimeToLive(ttl);
-        MapStateDescriptor<Long, List<OrderEvent>> pendingDesc = copy(PENDING);
-        pendingDesc.enableTimeToLive(ttl);
-        MapStateDescriptor<String, Boolean> seenDesc = copy(SEEN_EVENT_IDS);
-        seenDesc.enableTimeToLive(ttl);
-        order = getRuntimeContext().getState(orderDesc);
-        pending = getRuntimeContext().getMapState(pendingDesc);
-        seen = getRuntimeContext().getMapState(seenDesc);
-    }
-
-    // Descriptors are shared constants; TTL is set on a private copy so the constants stay plain.
-    private static <T> ValueStateDescriptor<T> copy(ValueStateDescriptor<T> d) {
-        return new ValueStateDescriptor<>(d.getName(), d.getSerializer());
-    }
-
-    private static <K, V> MapStateDescriptor<K, V> copy(MapStateDescriptor<K, V> d) {
-        return new MapStateDescriptor<>(d.getName(), d.getKeySerializer(), d.getValueSerializer());
+        order = getRuntimeContext().getState(ORDER);
+        pending = getRuntimeContext().getMapState(PENDING);
+        seen = getRuntimeContext().getMapState(SEEN_EVENT_IDS);
     }
 
     @Override

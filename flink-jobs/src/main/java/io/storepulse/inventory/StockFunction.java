@@ -16,6 +16,7 @@ import java.util.UUID;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -48,24 +49,27 @@ public class StockFunction
     public static final OutputTag<InventoryAlert> ALERTS =
             new OutputTag<>("inventory-alerts", TypeInformation.of(InventoryAlert.class));
 
+    /** Backstop for SKUs that stop moving altogether. */
+    static final StateTtlConfig STATE_TTL = StateTtlConfig.newBuilder(Duration.ofDays(400)).build();
+
     static final ValueStateDescriptor<SkuInfo> SKU_INFO =
-            new ValueStateDescriptor<>("sku-info", TypeInformation.of(SkuInfo.class));
+            withTtl(new ValueStateDescriptor<>("sku-info", TypeInformation.of(SkuInfo.class)));
 
     static final MapStateDescriptor<String, WarehouseStock> WAREHOUSES =
-            new MapStateDescriptor<>(
-                    "warehouses", Types.STRING, TypeInformation.of(WarehouseStock.class));
+            withTtl(
+                    new MapStateDescriptor<>(
+                            "warehouses", Types.STRING, TypeInformation.of(WarehouseStock.class)));
 
     static final MapStateDescriptor<Long, List<StockChange>> PENDING =
-            new MapStateDescriptor<>(
-                    "pending-stock-changes",
-                    Types.LONG,
-                    Types.LIST(TypeInformation.of(StockChange.class)));
+            withTtl(
+                    new MapStateDescriptor<>(
+                            "pending-stock-changes",
+                            Types.LONG,
+                            Types.LIST(TypeInformation.of(StockChange.class))));
 
     /** Movement event_ids seen, with their event time, pruned on whole-hour timers. */
     static final MapStateDescriptor<String, Long> SEEN_MOVEMENT_IDS =
-            new MapStateDescriptor<>("seen-movement-ids", Types.STRING, Types.LONG);
-
-    static final Duration STATE_TTL = Duration.ofDays(400);
+            withTtl(new MapStateDescriptor<>("seen-movement-ids", Types.STRING, Types.LONG));
 
     private static final long HOUR = Duration.ofHours(1).toMillis();
     private static final long DAY = Duration.ofDays(1).toMillis();
@@ -76,24 +80,17 @@ public class StockFunction
     private transient MapState<String, Long> seen;
     private transient RuleBook book;
 
-    @Override
-    public void open(OpenContext openContext) {
-        StateTtlConfig ttl = StateTtlConfig.newBuilder(STATE_TTL).build();
-        ValueStateDescriptor<SkuInfo> infoDesc =
-                new ValueStateDescriptor<>(SKU_INFO.getName(), SKU_INFO.getSerializer());
-        infoDesc.enableTimeToLive(ttl);
-        info = getRuntimeContext().getState(infoDesc);
-        warehouses = getRuntimeContext().getMapState(withTtl(WAREHOUSES, ttl));
-        pending = getRuntimeContext().getMapState(withTtl(PENDING, ttl));
-        seen = getRuntimeContext().getMapState(withTtl(SEEN_MOVEMENT_IDS, ttl));
+    private static <D extends StateDescriptor<?, ?>> D withTtl(D descriptor) {
+        descriptor.enableTimeToLive(STATE_TTL);
+        return descriptor;
     }
 
-    private static <K, V> MapStateDescriptor<K, V> withTtl(
-            MapStateDescriptor<K, V> d, StateTtlConfig ttl) {
-        MapStateDescriptor<K, V> copy =
-                new MapStateDescriptor<>(d.getName(), d.getKeySerializer(), d.getValueSerializer());
-        copy.enableTimeToLive(ttl);
-        return copy;
+    @Override
+    public void open(OpenContext openContext) {
+        info = getRuntimeContext().getState(SKU_INFO);
+        warehouses = getRuntimeContext().getMapState(WAREHOUSES);
+        pending = getRuntimeContext().getMapState(PENDING);
+        seen = getRuntimeContext().getMapState(SEEN_MOVEMENT_IDS);
     }
 
     @Override
