@@ -1,9 +1,15 @@
 package io.storepulse.inventory;
 
+import io.storepulse.config.KafkaIO;
+import io.storepulse.config.StorepulseSettings;
 import io.storepulse.rules.ParamSpec;
 import io.storepulse.rules.RuleCatalog;
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
+import io.storepulse.serde.Decoded;
+import io.storepulse.serde.Validator;
+import io.storepulse.topics.StorepulseJob;
+import io.storepulse.topics.Topics;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.eventtime.Watermark;
@@ -15,6 +21,7 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import storepulse.v1.actions.DeadLetter;
 import storepulse.v1.actions.InventoryAlert;
 import storepulse.v1.actions.InventoryLevel;
@@ -169,6 +176,51 @@ public final class InventoryJob {
             Sink<OrderAction> orderActions,
             Sink<DeadLetter> deadLetters) {}
 
+    /** Reads the settings, wires the job against Kafka and runs it. */
+    public static void main(String[] args) throws Exception {
+        StorepulseSettings settings = StorepulseSettings.fromArgs(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        KafkaIO.configure(env, settings);
+        wireKafka(env, settings);
+        env.execute(StorepulseJob.INVENTORY.id());
+    }
+
+    /** Kafka sources (decoded and validated) and exactly-once sinks around {@link #build}. */
+    public static void wireKafka(StreamExecutionEnvironment env, StorepulseSettings settings) {
+        KafkaIO kafka = new KafkaIO(settings, StorepulseJob.INVENTORY);
+        Decoded<OrderEvent> orders = kafka.read(env, Topics.ORDERS, ORDER_VALIDATOR);
+        Decoded<StockMovement> movements =
+                kafka.read(env, Topics.STOCK_MOVEMENTS, MOVEMENT_VALIDATOR);
+        Decoded<Product> catalog = kafka.read(env, Topics.CATALOG, PRODUCT_VALIDATOR);
+        Decoded<RuleUpdate> rules = kafka.readRules(env, RULES);
+        build(
+                new Inputs(
+                        orders.records(),
+                        movements.records(),
+                        catalog.records(),
+                        rules.records(),
+                        orders.deadLetters()
+                                .union(
+                                        movements.deadLetters(),
+                                        catalog.deadLetters(),
+                                        rules.deadLetters())),
+                new Outputs(
+                        kafka.sink(Topics.INVENTORY_LEVELS, InventoryJob::levelKey),
+                        kafka.sink(Topics.INVENTORY_ALERTS, InventoryJob::alertKey),
+                        kafka.sink(Topics.ORDER_ACTIONS, OrderAction::getOrderId),
+                        kafka.deadLetterSink()));
+    }
+
+    /** Contract key of inventory-levels: sku@warehouse_id. */
+    public static String levelKey(InventoryLevel l) {
+        return l.getSku() + "@" + l.getWarehouseId();
+    }
+
+    /** Contract key of inventory-alerts: sku@warehouse_id. */
+    public static String alertKey(InventoryAlert a) {
+        return a.getSku() + "@" + a.getWarehouseId();
+    }
+
     /** Wires the pipeline top to bottom. */
     public static void build(Inputs in, Outputs out) {
         // Events of one order or SKU may arrive up to MAX_OUT_OF_ORDERNESS late.
@@ -272,6 +324,10 @@ public final class InventoryJob {
     }
 
     // ---- Validators: impossible inputs go to dead-letters at decode time. ----
+
+    public static final Validator<OrderEvent> ORDER_VALIDATOR = InventoryJob::orderProblem;
+    public static final Validator<StockMovement> MOVEMENT_VALIDATOR = InventoryJob::movementProblem;
+    public static final Validator<Product> PRODUCT_VALIDATOR = InventoryJob::productProblem;
 
     /** Why an order event is impossible, or null when it is valid. */
     public static String orderProblem(OrderEvent e) {
