@@ -1,5 +1,6 @@
 package io.storepulse.inventory;
 
+import io.storepulse.config.JobLauncher;
 import io.storepulse.config.KafkaIO;
 import io.storepulse.config.StorepulseSettings;
 import io.storepulse.rules.ParamSpec;
@@ -178,11 +179,7 @@ public final class InventoryJob {
 
     /** Reads the settings, wires the job against Kafka and runs it. */
     public static void main(String[] args) throws Exception {
-        StorepulseSettings settings = StorepulseSettings.fromArgs(args);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        KafkaIO.configure(env, settings);
-        wireKafka(env, settings);
-        env.execute(StorepulseJob.INVENTORY.id());
+        JobLauncher.launch(StorepulseJob.INVENTORY, args, InventoryJob::wireKafka);
     }
 
     /** Kafka sources (decoded and validated) and exactly-once sinks around {@link #build}. */
