@@ -285,19 +285,19 @@ public final class InventoryJob {
                         .uid("stock-by-sku")
                         .name("Stock by SKU: levels and alerts");
 
-        levels.sinkTo(out.levels()).uid("inventory-levels-sink").name("inventory-levels");
+        levels.sinkTo(out.levels()).uid("sink-inventory-levels").name("inventory-levels");
         levels.getSideOutput(StockFunction.ALERTS)
                 .sinkTo(out.alerts())
-                .uid("inventory-alerts-sink")
+                .uid("sink-inventory-alerts")
                 .name("inventory-alerts");
         orderChanges
                 .getSideOutput(OrderLifecycleFunction.ORDER_ACTIONS)
                 .sinkTo(out.orderActions())
-                .uid("order-actions-sink")
+                .uid("sink-order-actions")
                 .name("order-actions");
         in.decodeDeadLetters()
                 .sinkTo(out.deadLetters())
-                .uid("dead-letters-sink")
+                .uid("sink-dead-letters")
                 .name("dead-letters");
     }
 
