@@ -55,7 +55,7 @@ final class KafkaFeed implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean started;
-    private long lastTopicCheck = Long.MIN_VALUE;
+    private long lastTopicCheck;
     private long skippedLogged;
 
     @FunctionalInterface
