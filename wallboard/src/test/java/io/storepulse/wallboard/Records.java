@@ -91,11 +91,21 @@ final class Records {
 
     static InventoryAlert alert(
             String actionId, InventoryAlertType type, String sku, Instant at, long available) {
+        return alert(actionId, type, sku, "wh-berlin", at, available);
+    }
+
+    static InventoryAlert alert(
+            String actionId,
+            InventoryAlertType type,
+            String sku,
+            String warehouse,
+            Instant at,
+            long available) {
         return InventoryAlert.newBuilder()
                 .setActionId(actionId)
                 .setType(type)
                 .setSku(sku)
-                .setWarehouseId("wh-berlin")
+                .setWarehouseId(warehouse)
                 .setOnHand(available)
                 .setReserved(0)
                 .setAvailable(available)
@@ -105,7 +115,13 @@ final class Records {
                 .setRuleVersion(0)
                 .setExplanation(
                         new Explanation(
-                                "Available " + available + " fell below the reorder point 10.",
+                                type == InventoryAlertType.OUT_OF_STOCK
+                                        ? "Nothing left to sell."
+                                        : type == InventoryAlertType.EXPIRING_SOON
+                                                ? "A lot expires within 2 days."
+                                                : "Available "
+                                                        + available
+                                                        + " fell below the reorder point 10.",
                                 Map.of("available", Long.toString(available))))
                 .build();
     }

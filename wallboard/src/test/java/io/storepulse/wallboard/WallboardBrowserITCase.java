@@ -323,7 +323,13 @@ class WallboardBrowserITCase {
                 topics.write(
                         Topics.INVENTORY_ALERTS,
                         "sku-2@wh-hamburg",
-                        alert("it-alert-new", InventoryAlertType.OUT_OF_STOCK, "sku-2", now, 0));
+                        alert(
+                                "it-alert-new",
+                                InventoryAlertType.OUT_OF_STOCK,
+                                "sku-2",
+                                "wh-hamburg",
+                                now,
+                                0));
                 waitFor("the updated GMV", WAIT, d -> text("kpi-gmv").contains("42,468.90"));
                 assertThat(text("kpi-orders")).isEqualTo("433");
                 waitFor(
