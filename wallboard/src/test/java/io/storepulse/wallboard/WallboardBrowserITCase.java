@@ -64,20 +64,30 @@ class WallboardBrowserITCase {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Duration WAIT_EXTERNAL = Duration.ofMinutes(4);
     private static final String XSS_SKU = "sku-xss";
+    private static final String CHROMIUM = "/usr/bin/chromium";
+    private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
 
     private WebDriver driver;
     private Path profile;
 
     @BeforeEach
     void setupBrowser() throws IOException {
+        for (String program : List.of(CHROMIUM, CHROMEDRIVER)) {
+            if (!Files.isExecutable(Path.of(program))) {
+                throw new IllegalStateException(
+                        program
+                                + " is missing: the browser test needs Debian's chromium and chromium-driver"
+                                + " (apt-get install -y chromium chromium-driver)");
+            }
+        }
         profile = Files.createTempDirectory("wallboard-chromium-");
         ChromeDriverService service =
                 new ChromeDriverService.Builder()
-                        .usingDriverExecutable(new File("/usr/bin/chromedriver"))
+                        .usingDriverExecutable(new File(CHROMEDRIVER))
                         .usingAnyFreePort()
                         .build();
         ChromeOptions options = new ChromeOptions();
-        options.setBinary("/usr/bin/chromium");
+        options.setBinary(CHROMIUM);
         options.addArguments(
                 "--headless=new",
                 "--no-sandbox",
