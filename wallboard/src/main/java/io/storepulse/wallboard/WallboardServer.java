@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -99,13 +98,11 @@ public final class WallboardServer implements AutoCloseable {
 
         @Override
         public Integer call() throws Exception {
-            try (WallboardServer server = WallboardServer.start(this)) {
-                System.out.println("Storepulse wallboard: " + server.url());
-                CountDownLatch stop = new CountDownLatch(1);
-                Runtime.getRuntime()
-                        .addShutdownHook(new Thread(stop::countDown, "wallboard-shutdown"));
-                stop.await();
-            }
+            WallboardServer server = WallboardServer.start(this);
+            // Stop cleanly on SIGTERM / Ctrl-C: the hook itself closes the server.
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "wallboard-shutdown"));
+            System.out.println("Storepulse wallboard: " + server.url());
+            Thread.currentThread().join();
             return 0;
         }
 
