@@ -314,11 +314,7 @@ public final class ManifestGenerator {
     }
 
     private static Map<String, Object> secretEnv(String name, String secret, String key) {
-        return map(
-                "name",
-                name,
-                "valueFrom",
-                map("secretKeyRef", map("name", secret, "key", key)));
+        return map("name", name, "valueFrom", map("secretKeyRef", map("name", secret, "key", key)));
     }
 
     private static Map<String, Object> mount(String name, String path) {
@@ -405,12 +401,7 @@ public final class ManifestGenerator {
         podSpec.put("containers", List.of(container));
         podSpec.put(
                 "volumes",
-                List.of(
-                        map(
-                                "name",
-                                "schemas",
-                                "configMap",
-                                map("name", SCHEMAS_CONFIG_MAP))));
+                List.of(map("name", "schemas", "configMap", map("name", SCHEMAS_CONFIG_MAP))));
         Map<String, Object> jobSpec = new LinkedHashMap<>();
         jobSpec.put("backoffLimit", 6);
         jobSpec.put("ttlSecondsAfterFinished", 86400);
@@ -439,7 +430,9 @@ public final class ManifestGenerator {
         return doc;
     }
 
-    /** An insertion-ordered map from key, value pairs: generated files must not change between runs. */
+    /**
+     * An insertion-ordered map from key, value pairs: generated files must not change between runs.
+     */
     static Map<String, Object> map(Object... keyValues) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < keyValues.length; i += 2) {
