@@ -18,27 +18,65 @@ public final class JobArgs {
     /** Where the pod mounts the KafkaUser Secret ({@code password} key). */
     public static final String KAFKA_USER_DIR = "/etc/storepulse/kafka-user";
 
-    /** Where the pod mounts the Strimzi cluster CA Secret ({@code ca.crt} key, PEM). */
+    /** Where the pod mounts the Strimzi cluster CA Secret ({@code ca.p12} key, PKCS#12). */
     public static final String KAFKA_CA_DIR = "/etc/storepulse/kafka-ca";
+
+    /**
+     * Checkpoint interval. The job sets it in code from {@code --checkpoint-interval} (code wins
+     * over the cluster configuration), so the FlinkDeployment's configuration repeats this same
+     * value.
+     */
+    public static final int CHECKPOINT_INTERVAL_SECONDS = 30;
+
+    /**
+     * Kafka transaction timeout: long enough to outlast a job restart (the transactions of the last
+     * checkpoint are committed on recovery only if they have not timed out), under the broker's
+     * {@code transaction.max.timeout.ms} ({@link #BROKER_MAX_TRANSACTION_TIMEOUT_MINUTES}).
+     */
+    public static final int TRANSACTION_TIMEOUT_MINUTES = 15;
+
+    /** {@code transaction.max.timeout.ms} of the brokers in k8s/kafka/kafka-cluster.yaml. */
+    public static final int BROKER_MAX_TRANSACTION_TIMEOUT_MINUTES = 60;
 
     private JobArgs() {}
 
-    /** The arguments of one job, in order. */
+    /**
+     * The arguments of one job, in order. Option names are those of {@code StorepulseSettings}.
+     * Left at their defaults: {@code --checkpoint-dir} (unset keeps the cluster's, set in the
+     * FlinkDeployment) and {@code --parallelism} (0 keeps the cluster's: the operator and its
+     * autoscaler set it).
+     */
     public static List<String> forJob(StorepulseJob job, DeployConfig env) {
         return List.of(
                 "--bootstrap-servers",
                 env.bootstrapServers(),
                 "--registry-url",
                 env.registryUrl(),
-                "--security-protocol",
+                // The schema registration Job registers every subject before jobs start.
+                "--registry-auto-register=false",
+                "--kafka-security-protocol",
                 "SASL_SSL",
-                "--sasl-mechanism",
+                "--kafka-sasl-mechanism",
                 "SCRAM-SHA-512",
-                "--sasl-username",
+                "--kafka-user",
                 job.id(),
-                "--sasl-password-file",
+                "--kafka-password-file",
                 KAFKA_USER_DIR + "/password",
-                "--ssl-truststore-pem",
-                KAFKA_CA_DIR + "/ca.crt");
+                // Its password comes from env STOREPULSE_KAFKA_TRUSTSTORE_PASSWORD (see
+                // podTemplate).
+                "--kafka-truststore",
+                KAFKA_CA_DIR + "/ca.p12",
+                "--delivery",
+                "exactly-once",
+                "--checkpoint-interval",
+                CHECKPOINT_INTERVAL_SECONDS + "s",
+                "--transaction-timeout",
+                TRANSACTION_TIMEOUT_MINUTES + "m",
+                "--broker-max-transaction-timeout",
+                BROKER_MAX_TRANSACTION_TIMEOUT_MINUTES + "m",
+                "--max-parallelism",
+                String.valueOf(JobSizing.MAX_PARALLELISM),
+                "--starting-offsets",
+                "earliest");
     }
 }

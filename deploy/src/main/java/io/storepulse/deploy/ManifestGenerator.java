@@ -236,8 +236,8 @@ public final class ManifestGenerator {
         c.put("taskmanager.memory.managed.fraction", "0.4");
         c.put("execution.checkpointing.incremental", "true");
         c.put("execution.checkpointing.mode", "EXACTLY_ONCE");
-        c.put("execution.checkpointing.interval", "30 s");
-        c.put("execution.checkpointing.min-pause", "10 s");
+        // Repeated from the job's --checkpoint-interval, which the job applies in code.
+        c.put("execution.checkpointing.interval", JobArgs.CHECKPOINT_INTERVAL_SECONDS + " s");
         c.put("execution.checkpointing.timeout", "10 min");
         c.put("execution.checkpointing.tolerable-failed-checkpoints", "3");
         c.put("execution.checkpointing.num-retained", "3");
@@ -290,7 +290,11 @@ public final class ManifestGenerator {
         List<Map<String, Object>> envVars =
                 List.of(
                         secretEnv("AWS_ACCESS_KEY_ID", S3_SECRET, "access-key"),
-                        secretEnv("AWS_SECRET_ACCESS_KEY", S3_SECRET, "secret-key"));
+                        secretEnv("AWS_SECRET_ACCESS_KEY", S3_SECRET, "secret-key"),
+                        secretEnv(
+                                "STOREPULSE_KAFKA_TRUSTSTORE_PASSWORD",
+                                env.clusterCaSecret(),
+                                "ca.password"));
         List<Map<String, Object>> mounts =
                 List.of(
                         mount("kafka-user", JobArgs.KAFKA_USER_DIR),
@@ -302,7 +306,7 @@ public final class ManifestGenerator {
         List<Map<String, Object>> volumes =
                 List.of(
                         secretVolume("kafka-user", job.id(), "password"),
-                        secretVolume("kafka-ca", env.clusterCaSecret(), "ca.crt"));
+                        secretVolume("kafka-ca", env.clusterCaSecret(), "ca.p12"));
         Map<String, Object> podSpec = new LinkedHashMap<>();
         podSpec.put("containers", List.of(container));
         podSpec.put("volumes", volumes);

@@ -143,7 +143,7 @@ class CatalogueConsistencyTest {
                             .path("spec");
             assertThat(spec.path("job").path("entryClass").asText()).isEqualTo(job.mainClass());
             List<String> args = strings(spec.path("job").path("args"));
-            assertThat(args.get(args.indexOf("--sasl-username") + 1)).isEqualTo(job.id());
+            assertThat(args.get(args.indexOf("--kafka-user") + 1)).isEqualTo(job.id());
             boolean mountsOwnSecret = false;
             for (JsonNode v : spec.path("podTemplate").path("spec").path("volumes")) {
                 mountsOwnSecret |= v.path("secret").path("secretName").asText().equals(job.id());
