@@ -67,7 +67,15 @@ final class CrdSchemas {
         throw new IllegalArgumentException(resource + " has no version " + apiVersion);
     }
 
+    private static final Map<String, JsonNode> LOADED =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A CRD file from the classpath, parsed once per test run (the Kafka CRD is 600 kB). */
     static JsonNode load(String resource) {
+        return LOADED.computeIfAbsent(resource, CrdSchemas::parse);
+    }
+
+    private static JsonNode parse(String resource) {
         try (InputStream in = CrdSchemas.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException(resource + " is not on the test classpath");

@@ -32,8 +32,21 @@ class CrdValidationTest {
     private static final String FLINK_VERSION = "v2_2";
 
     private static Set<ValidationMessage> validate(JsonNode schema, JsonNode doc) {
-        JsonSchema s = FACTORY.getSchema(schema);
-        return s.validate(doc);
+        return FACTORY.getSchema(schema).validate(doc);
+    }
+
+    /** Compiled strict schemas by kind and apiVersion (the Kafka CRD is large: compile once). */
+    private static final java.util.Map<String, JsonSchema> COMPILED = new java.util.HashMap<>();
+
+    private static JsonSchema compiled(Doc doc) {
+        return COMPILED.computeIfAbsent(
+                doc.kind() + " " + doc.apiVersion(),
+                k ->
+                        FACTORY.getSchema(
+                                doc.kind().equals("FlinkDeployment")
+                                        ? flinkDeploymentSchema(doc.apiVersion())
+                                        : CrdSchemas.strict(
+                                                CrdSchemas.schema(doc.kind(), doc.apiVersion()))));
     }
 
     /**
@@ -78,11 +91,7 @@ class CrdValidationTest {
             if (!CrdSchemas.has(doc.kind())) {
                 continue;
             }
-            JsonNode schema =
-                    doc.kind().equals("FlinkDeployment")
-                            ? flinkDeploymentSchema(doc.apiVersion())
-                            : CrdSchemas.strict(CrdSchemas.schema(doc.kind(), doc.apiVersion()));
-            for (ValidationMessage m : validate(schema, doc.node())) {
+            for (ValidationMessage m : compiled(doc).validate(doc.node())) {
                 problems.add(doc + ": " + m.getMessage());
             }
             checked++;
