@@ -76,4 +76,27 @@ class KafkaClusterTest {
         }
         assertThat(tlsScram9093).as("the listener JobArgs points at").isTrue();
     }
+
+    /**
+     * Hand-written files name the namespace and cluster literally; they must agree with the
+     * environment.
+     */
+    @Test
+    void shouldKeepHandWrittenManifestsInStepWithTheEnvironment() throws java.io.IOException {
+        DeployConfig env = DeployConfig.load(java.nio.file.Path.of("environment.properties"));
+        for (Doc d : docs) {
+            if (d.kind().equals("Namespace")) {
+                assertThat(d.name()).isEqualTo(env.namespace());
+            } else {
+                assertThat(d.node().path("metadata").path("namespace").asText())
+                        .as(d.toString())
+                        .isEqualTo(env.namespace());
+            }
+            JsonNode cluster = d.node().path("metadata").path("labels").path("strimzi.io/cluster");
+            if (!cluster.isMissingNode()) {
+                assertThat(cluster.asText()).as(d.toString()).isEqualTo(env.kafkaCluster());
+            }
+        }
+        assertThat(Manifests.ofKind(docs, "Kafka").get(0).name()).isEqualTo(env.kafkaCluster());
+    }
 }
