@@ -11,9 +11,9 @@ import java.util.Map;
 /**
  * One allow rule of a Strimzi {@code KafkaUser} ({@code simple} authorization).
  *
- * @param resourceType {@code topic}, {@code group} or {@code transactionalId}
- * @param name resource name (or prefix)
- * @param patternType {@code literal} or {@code prefix}
+ * @param resourceType {@code topic}, {@code group}, {@code transactionalId} or {@code cluster}
+ * @param name resource name (or prefix); null for the cluster
+ * @param patternType {@code literal} or {@code prefix}; null for the cluster
  * @param operations Kafka operations, e.g. {@code Read}, {@code Describe}
  */
 public record Acl(String resourceType, String name, String patternType, List<String> operations) {
@@ -23,8 +23,10 @@ public record Acl(String resourceType, String name, String patternType, List<Str
 
     /**
      * Least privilege for a job: read its inputs (and commit offsets in the consumer group named
-     * after it), write its outputs (transactionally, under the transactional id prefix = job id).
-     * Nothing else: no Create, no cluster operations, no other topic.
+     * after it), write its outputs (transactionally, under the transactional id prefix = job id),
+     * and read the brokers' configuration: {@code JobLauncher} checks at start-up that the broker's
+     * {@code transaction.max.timeout.ms} allows the job's transaction timeout (DescribeConfigs on
+     * the cluster). Nothing else: no Create, no other topic, no write to the cluster.
      */
     public static List<Acl> forJob(StorepulseJob job) {
         List<Acl> acls = new ArrayList<>();
@@ -36,6 +38,7 @@ public record Acl(String resourceType, String name, String patternType, List<Str
             acls.add(new Acl("topic", out.name(), "literal", WRITE));
         }
         acls.add(new Acl("transactionalId", job.id(), "prefix", WRITE));
+        acls.add(new Acl("cluster", null, null, List.of("DescribeConfigs")));
         return acls;
     }
 
@@ -69,8 +72,10 @@ public record Acl(String resourceType, String name, String patternType, List<Str
     Map<String, Object> toManifest() {
         Map<String, Object> resource = new LinkedHashMap<>();
         resource.put("type", resourceType);
-        resource.put("name", name);
-        resource.put("patternType", patternType);
+        if (name != null) { // the cluster resource has no name
+            resource.put("name", name);
+            resource.put("patternType", patternType);
+        }
         Map<String, Object> acl = new LinkedHashMap<>();
         acl.put("type", "allow");
         acl.put("resource", resource);

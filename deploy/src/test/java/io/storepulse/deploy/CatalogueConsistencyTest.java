@@ -108,6 +108,8 @@ class CatalogueConsistencyTest {
             }
             expected.add(new Grant("transactionalId", job.id(), "prefix", "Write"));
             expected.add(new Grant("transactionalId", job.id(), "prefix", "Describe"));
+            // JobLauncher's preflight reads the broker's transaction.max.timeout.ms.
+            expected.add(new Grant("cluster", "", "literal", "DescribeConfigs"));
             assertThat(actual).as(job.id()).isEqualTo(expected);
 
             // Stated the other way round: the topics it may read are exactly its inputs, the
