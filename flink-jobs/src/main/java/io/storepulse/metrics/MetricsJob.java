@@ -132,15 +132,19 @@ public final class MetricsJob {
                 WatermarkStrategy.<OrderEvent>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
                         .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
                         .withIdleness(IDLENESS);
-        // The catalog has no event time of its own: it emits no watermarks, so it holds event time
-        // back only until it has been read (a bounded test input ends; a Kafka partition turns
-        // idle), which lets facts wait for their SKU's category on start-up.
+        // The catalog and the rules carry no event time: they hold it back while being read on
+        // start-up, then release it for good (see ReleaseWhenQuiet).
         WatermarkStrategy<Product> catalogWatermarks =
-                WatermarkStrategy.<Product>noWatermarks()
-                        .withTimestampAssigner((p, ts) -> p.getUpdatedAt().toEpochMilli())
-                        .withIdleness(IDLENESS);
+                ReleaseWhenQuiet.<Product>strategy()
+                        .withTimestampAssigner((p, ts) -> p.getUpdatedAt().toEpochMilli());
+        WatermarkStrategy<RuleUpdate> rulesWatermarks = ReleaseWhenQuiet.strategy();
 
-        BroadcastStream<RuleUpdate> rules = in.rules().broadcast(RulesState.DESCRIPTOR);
+        BroadcastStream<RuleUpdate> rules =
+                in.rules()
+                        .assignTimestampsAndWatermarks(rulesWatermarks)
+                        .uid("metrics-rules-watermarks")
+                        .name("Rules watermarks")
+                        .broadcast(RulesState.DESCRIPTOR);
         TypeInformation<FunnelFact> factType = TypeInformation.of(FunnelFact.class);
 
         DataStream<Product> catalog =
