@@ -125,6 +125,11 @@ public class LatenessGate<T extends SpecificRecord>
         out.collect(value);
     }
 
+    /** Events sent to dead letters as too late by this instance (for tests). */
+    long tooLateCount() {
+        return tooLate == null ? 0 : tooLate.getCount();
+    }
+
     @Override
     public void processBroadcastElement(RuleUpdate update, Context ctx, Collector<T> out)
             throws Exception {
