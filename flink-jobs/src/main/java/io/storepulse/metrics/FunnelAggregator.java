@@ -4,6 +4,7 @@ import io.storepulse.rules.ResolvedRules;
 import io.storepulse.rules.RuleBook;
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
+import io.storepulse.serde.DeadLetters;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
@@ -356,11 +357,10 @@ public class FunnelAggregator
     private void rejectTooLate(DimFact in, long watermark, ReadOnlyContext ctx) {
         tooLateAfterGate.inc();
         ctx.output(
-                MetricsDeadLetters.TAG,
-                MetricsDeadLetters.of(
+                DeadLetters.TAG,
+                DeadLetters.ofDecoded(
                         in.fact.sourceTopic,
-                        null,
-                        null,
+                        in.fact,
                         DeadLetterKind.TOO_LATE,
                         "event "
                                 + in.fact.eventId
@@ -371,7 +371,7 @@ public class FunnelAggregator
                                 + " after its minute was forgotten (watermark "
                                 + Instant.ofEpochMilli(watermark)
                                 + "); the allowed_lateness rule changed meanwhile",
-                        ctx.currentProcessingTime()));
+                        LatenessGate.JOB));
     }
 
     private ResolvedRules rules(ReadOnlyContext ctx) throws Exception {

@@ -4,6 +4,8 @@ import io.storepulse.rules.ResolvedRules;
 import io.storepulse.rules.RuleBook;
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
+import io.storepulse.serde.DeadLetters;
+import io.storepulse.topics.StorepulseJob;
 import java.io.Serializable;
 import java.time.Instant;
 import org.apache.avro.specific.SpecificRecord;
@@ -16,9 +18,9 @@ import storepulse.v1.actions.DeadLetterKind;
 /**
  * The one place that decides whether an event is too late for the funnel: when the 1-minute window
  * of its event time was closed more than the allowed lateness ago (window end - 1 ms + lateness <=
- * watermark, Flink's own rule for late windows), the event goes to {@link MetricsDeadLetters#TAG}
- * as TOO_LATE and is counted in the {@value #TOO_LATE_COUNTER} metric. Deciding this once, before
- * the fan-out into dimensions, gives one dead letter per event, and every later operator sees a
+ * watermark, Flink's own rule for late windows), the event goes to {@link DeadLetters#TAG} as
+ * TOO_LATE and is counted in the {@value #TOO_LATE_COUNTER} metric. Deciding this once, before the
+ * fan-out into dimensions, gives one dead letter per event, and every later operator sees a
  * watermark no newer than this one, so an event let through here is never too late downstream.
  *
  * <p>An optional rule check rejects events whose values clash with the rules in force (e.g. an
@@ -30,6 +32,8 @@ public class LatenessGate<T extends SpecificRecord>
     private static final long serialVersionUID = 1L;
 
     public static final String TOO_LATE_COUNTER = "tooLateEvents";
+
+    static final String JOB = StorepulseJob.METRICS.id();
 
     /** Reads one field of a record. */
     @FunctionalInterface
@@ -87,18 +91,19 @@ public class LatenessGate<T extends SpecificRecord>
         long time = eventTime.of(value);
         long watermark = ctx.currentWatermark();
         long windowMaxTimestamp = Windows.minuteStart(time) + Windows.MINUTE - 1;
-        long now = ctx.currentProcessingTime();
         if (windowMaxTimestamp + lateness <= watermark) {
             tooLate.inc();
             ctx.output(
-                    MetricsDeadLetters.TAG,
-                    MetricsDeadLetters.of(
+                    DeadLetters.TAG,
+                    DeadLetters.ofDecoded(
                             topic,
-                            key.of(value),
                             value,
                             DeadLetterKind.TOO_LATE,
                             "event "
                                     + eventId.of(value)
+                                    + " (key "
+                                    + key.of(value)
+                                    + ")"
                                     + " at "
                                     + Instant.ofEpochMilli(time)
                                     + " is later than the allowed lateness "
@@ -106,20 +111,24 @@ public class LatenessGate<T extends SpecificRecord>
                                     + " after its 1-minute window (watermark "
                                     + Instant.ofEpochMilli(watermark)
                                     + ")",
-                            now));
+                            JOB));
             return;
         }
         String problem = ruleCheck == null ? null : ruleCheck.problem(value, rules);
         if (problem != null) {
             ctx.output(
-                    MetricsDeadLetters.TAG,
-                    MetricsDeadLetters.of(
+                    DeadLetters.TAG,
+                    DeadLetters.ofDecoded(
                             topic,
-                            key.of(value),
                             value,
                             DeadLetterKind.IMPOSSIBLE_VALUE,
-                            problem,
-                            now));
+                            problem
+                                    + " (event "
+                                    + eventId.of(value)
+                                    + ", key "
+                                    + key.of(value)
+                                    + ")",
+                            JOB));
             return;
         }
         out.collect(value);

@@ -1,9 +1,16 @@
 package io.storepulse.metrics;
 
+import io.storepulse.config.KafkaIO;
+import io.storepulse.config.StorepulseSettings;
 import io.storepulse.rules.ParamSpec;
 import io.storepulse.rules.RuleCatalog;
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
+import io.storepulse.serde.DeadLetters;
+import io.storepulse.serde.Decoded;
+import io.storepulse.serde.Validator;
+import io.storepulse.topics.StorepulseJob;
+import io.storepulse.topics.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,6 +26,7 @@ import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import storepulse.v1.actions.DeadLetter;
 import storepulse.v1.actions.FunnelMetrics;
 import storepulse.v1.actions.ReturnInsight;
@@ -101,13 +109,17 @@ public final class MetricsJob {
     /** A partition quiet for this long no longer holds event time back. */
     public static final Duration IDLENESS = Duration.ofMinutes(1);
 
-    /** Decoded and validated inputs (see the *_problem validators). */
+    /**
+     * Decoded and validated inputs, plus the dead letters their decoding produced (routed to the
+     * same dead-letter sink as the job's own; null when there are none, as in tests).
+     */
     public record Inputs(
             DataStream<BrowseEvent> browse,
             DataStream<CartEvent> carts,
             DataStream<OrderEvent> orders,
             DataStream<Product> catalog,
-            DataStream<RuleUpdate> rules) {}
+            DataStream<RuleUpdate> rules,
+            DataStream<DeadLetter> decodeDeadLetters) {}
 
     public record Outputs(
             Sink<FunnelMetrics> metrics,
@@ -307,19 +319,62 @@ public final class MetricsJob {
                 .uid("metrics-return-insights-sink")
                 .name("return-insights");
 
-        // ---- Dead letters: too late for the funnel, or clashing with the rules ----
-        browseInTime
-                .getSideOutput(MetricsDeadLetters.TAG)
-                .union(
-                        cartsInTime.getSideOutput(MetricsDeadLetters.TAG),
-                        placedInTime.getSideOutput(MetricsDeadLetters.TAG),
-                        metrics.getSideOutput(MetricsDeadLetters.TAG))
-                .sinkTo(out.deadLetters())
-                .uid("metrics-dead-letters-sink")
-                .name("dead-letters");
+        // ---- Dead letters: undecodable or impossible inputs, too late for the funnel, or
+        // clashing with the rules ----
+        DataStream<DeadLetter> deadLetters =
+                browseInTime
+                        .getSideOutput(DeadLetters.TAG)
+                        .union(
+                                cartsInTime.getSideOutput(DeadLetters.TAG),
+                                placedInTime.getSideOutput(DeadLetters.TAG),
+                                metrics.getSideOutput(DeadLetters.TAG));
+        if (in.decodeDeadLetters() != null) {
+            deadLetters = deadLetters.union(in.decodeDeadLetters());
+        }
+        deadLetters.sinkTo(out.deadLetters()).uid("metrics-dead-letters-sink").name("dead-letters");
     }
 
     // ---- Validators: impossible values go to dead letters at decode time ----
+
+    public static final Validator<BrowseEvent> BROWSE_VALIDATOR = MetricsJob::browseProblem;
+    public static final Validator<CartEvent> CART_VALIDATOR = MetricsJob::cartProblem;
+    public static final Validator<OrderEvent> ORDER_VALIDATOR = MetricsJob::orderProblem;
+    public static final Validator<Product> PRODUCT_VALIDATOR = MetricsJob::productProblem;
+
+    /**
+     * Reads the settings (bootstrap servers, registry, checkpointing: see StorepulseSettings), the
+     * five inputs and writes the three outputs and dead-letters, exactly once.
+     */
+    public static void main(String[] args) throws Exception {
+        StorepulseSettings settings = StorepulseSettings.fromArgs(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        KafkaIO.configure(env, settings);
+        KafkaIO io = new KafkaIO(settings, StorepulseJob.METRICS);
+        Decoded<BrowseEvent> browse = io.read(env, Topics.BROWSE, BROWSE_VALIDATOR);
+        Decoded<CartEvent> carts = io.read(env, Topics.CARTS, CART_VALIDATOR);
+        Decoded<OrderEvent> orders = io.read(env, Topics.ORDERS, ORDER_VALIDATOR);
+        Decoded<Product> catalog = io.read(env, Topics.CATALOG, PRODUCT_VALIDATOR);
+        Decoded<RuleUpdate> rules = io.readRules(env, RULES);
+        build(
+                new Inputs(
+                        browse.records(),
+                        carts.records(),
+                        orders.records(),
+                        catalog.records(),
+                        rules.records(),
+                        browse.deadLetters()
+                                .union(
+                                        carts.deadLetters(),
+                                        orders.deadLetters(),
+                                        catalog.deadLetters(),
+                                        rules.deadLetters())),
+                new Outputs(
+                        io.sink(Topics.CONVERSION_METRICS, FunnelAggregator::key),
+                        io.sink(Topics.SKU_QUADRANTS, SkuQuadrant::getSku),
+                        io.sink(Topics.RETURN_INSIGHTS, ReturnInsight::getSku),
+                        io.deadLetterSink()));
+        env.execute(StorepulseJob.METRICS.id());
+    }
 
     /** Why a browse event is impossible, or null. */
     public static String browseProblem(BrowseEvent e) {

@@ -91,7 +91,10 @@ class KafkaIOITCase {
         orders.records()
                 .sinkTo(io.sink(ORDERS_COPY, OrderEvent::getOrderId))
                 .uid("sink-orders-copy");
-        orders.deadLetters().sinkTo(io.deadLetterSink()).uid("sink-dead-letters").name("sink dead-letters");
+        orders.deadLetters()
+                .sinkTo(io.deadLetterSink())
+                .uid("sink-dead-letters")
+                .name("sink dead-letters");
         JobClient job = env.executeAsync("kafka-io-it");
         List<OrderEvent> copied;
         List<DeadLetter> dead;

@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
+import io.storepulse.serde.DeadLetters;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
@@ -237,11 +238,9 @@ class FunnelAggregatorTest {
         send(FunnelFacts.fromBrowse(view("b1", "v1", null, "web", 1_000)));
 
         assertThat(harness.extractOutputValues()).isEmpty();
-        assertThat(harness.getSideOutput(MetricsDeadLetters.TAG)).isNotNull();
+        assertThat(harness.getSideOutput(DeadLetters.TAG)).isNotNull();
         List<DeadLetter> dead =
-                harness.getSideOutput(MetricsDeadLetters.TAG).stream()
-                        .map(r -> r.getValue())
-                        .toList();
+                harness.getSideOutput(DeadLetters.TAG).stream().map(r -> r.getValue()).toList();
         assertThat(dead).hasSize(2); // ALL and CHANNEL: this can only happen after a rule change
         assertThat(dead.get(0).getErrorKind().name()).isEqualTo("TOO_LATE");
     }

@@ -10,12 +10,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
-import java.nio.ByteBuffer;
+import io.storepulse.serde.DeadLetters;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
@@ -51,7 +49,7 @@ class LatenessGateTest {
         harness.processElement(view("b1", "v1", null, "web", 1_000), T0.toEpochMilli() + 1_000);
 
         assertThat(harness.extractOutputValues()).hasSize(1);
-        assertThat(harness.getSideOutput(MetricsDeadLetters.TAG)).isNull();
+        assertThat(harness.getSideOutput(DeadLetters.TAG)).isNull();
         assertThat(browseGate.tooLateCount()).isZero();
     }
 
@@ -70,9 +68,10 @@ class LatenessGateTest {
         assertThat(d.getErrorKind()).isEqualTo(DeadLetterKind.TOO_LATE);
         assertThat(d.getSourceTopic()).isEqualTo("browse");
         assertThat(d.getJob()).isEqualTo("storepulse-metrics");
-        assertThat(StandardCharsets.UTF_8.decode(d.getRawKey()).toString()).isEqualTo("v1");
-        assertThat(decode(d.getRawValue())).isEqualTo(late);
-        assertThat(d.getErrorMessage()).contains("b1").contains("PT5M");
+        assertThat(d.getSourceOffset()).isEqualTo(-1);
+        assertThat(StandardCharsets.UTF_8.decode(d.getRawValue()).toString())
+                .isEqualTo(late.toString());
+        assertThat(d.getErrorMessage()).contains("b1").contains("v1").contains("PT5M");
         assertThat(browseGate.tooLateCount()).isEqualTo(1);
     }
 
@@ -114,7 +113,7 @@ class LatenessGateTest {
         harness.processElement(usd, T0.toEpochMilli());
 
         assertThat(harness.extractOutputValues()).isEmpty();
-        DeadLetter d = harness.getSideOutput(MetricsDeadLetters.TAG).peek().getValue();
+        DeadLetter d = harness.getSideOutput(DeadLetters.TAG).peek().getValue();
         assertThat(d.getErrorKind()).isEqualTo(DeadLetterKind.IMPOSSIBLE_VALUE);
         assertThat(d.getErrorMessage()).contains("USD").contains("EUR");
     }
@@ -128,15 +127,6 @@ class LatenessGateTest {
 
     private static List<DeadLetter> deadLetters(
             BroadcastOperatorTestHarness<BrowseEvent, RuleUpdate, BrowseEvent> harness) {
-        return harness.getSideOutput(MetricsDeadLetters.TAG).stream()
-                .map(StreamRecord::getValue)
-                .toList();
-    }
-
-    private static BrowseEvent decode(ByteBuffer bytes) throws Exception {
-        byte[] b = new byte[bytes.remaining()];
-        bytes.duplicate().get(b);
-        return new SpecificDatumReader<>(BrowseEvent.class)
-                .read(null, DecoderFactory.get().binaryDecoder(b, null));
+        return harness.getSideOutput(DeadLetters.TAG).stream().map(StreamRecord::getValue).toList();
     }
 }

@@ -75,7 +75,8 @@ class MetricsGoldenITCase {
                         env.fromData(carts(), TypeInformation.of(CartEvent.class)),
                         env.fromData(orders(), TypeInformation.of(OrderEvent.class)),
                         env.fromData(catalog(), TypeInformation.of(Product.class)),
-                        env.fromData(rules(), TypeInformation.of(RuleUpdate.class))),
+                        env.fromData(rules(), TypeInformation.of(RuleUpdate.class)),
+                        null),
                 new MetricsJob.Outputs(metrics, quadrants, returns, deadLetters));
 
         // When
