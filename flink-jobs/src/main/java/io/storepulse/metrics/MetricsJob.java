@@ -12,6 +12,7 @@ import io.storepulse.serde.Validator;
 import io.storepulse.topics.StorepulseJob;
 import io.storepulse.topics.Topics;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -105,6 +106,13 @@ public final class MetricsJob {
      * Shops' producers send events in order within seconds; 10 s covers their clocks and retries.
      */
     public static final Duration OUT_OF_ORDERNESS = Duration.ofSeconds(10);
+
+    /**
+     * Events stamped further than this into the future (by the wall clock at decoding) are
+     * impossible: they would drag event time ahead, and the outputs, stamped with event time, would
+     * be refused by brokers (log.message.timestamp.after.max.ms, 1 hour by default).
+     */
+    public static final Duration MAX_FUTURE_SKEW = Duration.ofMinutes(15);
 
     /** A partition quiet for this long no longer holds event time back. */
     public static final Duration IDLENESS = Duration.ofMinutes(1);
@@ -349,6 +357,12 @@ public final class MetricsJob {
         StorepulseSettings settings = StorepulseSettings.fromArgs(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         KafkaIO.configure(env, settings);
+        buildOnKafka(env, settings);
+        env.execute(StorepulseJob.METRICS.id());
+    }
+
+    /** The job on its Kafka topics, without executing it (main and the Kafka ITCase share it). */
+    static void buildOnKafka(StreamExecutionEnvironment env, StorepulseSettings settings) {
         KafkaIO io = new KafkaIO(settings, StorepulseJob.METRICS);
         Decoded<BrowseEvent> browse = io.read(env, Topics.BROWSE, BROWSE_VALIDATOR);
         Decoded<CartEvent> carts = io.read(env, Topics.CARTS, CART_VALIDATOR);
@@ -373,7 +387,6 @@ public final class MetricsJob {
                         io.sink(Topics.SKU_QUADRANTS, SkuQuadrant::getSku),
                         io.sink(Topics.RETURN_INSIGHTS, ReturnInsight::getSku),
                         io.deadLetterSink()));
-        env.execute(StorepulseJob.METRICS.id());
     }
 
     /** Why a browse event is impossible, or null. */
@@ -382,6 +395,7 @@ public final class MetricsJob {
         blank(p, "event_id", e.getEventId());
         blank(p, "visitor_id", e.getVisitorId());
         blank(p, "channel", e.getChannel());
+        future(p, e.getEventTime());
         if (e.getPageType() == PageType.PRODUCT && isBlank(e.getSku())) {
             p.add("a PRODUCT page view needs a sku");
         }
@@ -394,6 +408,7 @@ public final class MetricsJob {
         blank(p, "event_id", e.getEventId());
         blank(p, "user_id", e.getUserId());
         blank(p, "channel", e.getChannel());
+        future(p, e.getEventTime());
         if (e.getType() == CartEventType.ADD || e.getType() == CartEventType.REMOVE) {
             blank(p, "sku", e.getSku());
             if (e.getQuantity() <= 0) {
@@ -413,6 +428,7 @@ public final class MetricsJob {
         blank(p, "order_id", e.getOrderId());
         blank(p, "user_id", e.getUserId());
         blank(p, "channel", e.getChannel());
+        future(p, e.getEventTime());
         if (e.getCurrency() == null || !e.getCurrency().matches("[A-Z]{3}")) {
             p.add("currency '" + e.getCurrency() + "' is not an ISO 4217 code");
         }
@@ -477,6 +493,20 @@ public final class MetricsJob {
     private static void blank(List<String> problems, String field, String value) {
         if (isBlank(value)) {
             problems.add(field + " is empty");
+        }
+    }
+
+    private static void future(List<String> problems, Instant eventTime) {
+        Instant limit = Instant.now().plus(MAX_FUTURE_SKEW);
+        if (eventTime.isAfter(limit)) {
+            problems.add(
+                    "event_time "
+                            + eventTime
+                            + " is more than "
+                            + MAX_FUTURE_SKEW
+                            + " ahead of the clock ("
+                            + limit.minus(MAX_FUTURE_SKEW)
+                            + ")");
         }
     }
 
