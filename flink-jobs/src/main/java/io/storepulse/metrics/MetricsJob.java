@@ -1,5 +1,6 @@
 package io.storepulse.metrics;
 
+import io.storepulse.config.JobLauncher;
 import io.storepulse.config.KafkaIO;
 import io.storepulse.config.StorepulseSettings;
 import io.storepulse.rules.ParamSpec;
@@ -295,9 +296,7 @@ public final class MetricsJob {
                         .process(new FunnelAggregator(), TypeInformation.of(FunnelMetrics.class))
                         .uid("metrics-funnel-aggregator")
                         .name("Funnel per minute and day");
-        metrics.sinkTo(out.metrics())
-                .uid("metrics-conversion-metrics-sink")
-                .name("conversion-metrics");
+        metrics.sinkTo(out.metrics()).uid("sink-conversion-metrics").name("conversion-metrics");
 
         // ---- Merchandising: quadrants and returns per SKU ----
         KeyedStream<SkuSignal, String> signals =
@@ -317,14 +316,14 @@ public final class MetricsJob {
                 .uid("metrics-sku-quadrants")
                 .name("SKU quadrants (7 days)")
                 .sinkTo(out.quadrants())
-                .uid("metrics-sku-quadrants-sink")
+                .uid("sink-sku-quadrants")
                 .name("sku-quadrants");
         signals.connect(rules)
                 .process(new ReturnInsightFunction(), TypeInformation.of(ReturnInsight.class))
                 .uid("metrics-return-insights")
                 .name("Return insights (30 days)")
                 .sinkTo(out.returnInsights())
-                .uid("metrics-return-insights-sink")
+                .uid("sink-return-insights")
                 .name("return-insights");
 
         // ---- Dead letters: undecodable or impossible inputs, too late for the funnel, or
@@ -339,7 +338,7 @@ public final class MetricsJob {
         if (in.decodeDeadLetters() != null) {
             deadLetters = deadLetters.union(in.decodeDeadLetters());
         }
-        deadLetters.sinkTo(out.deadLetters()).uid("metrics-dead-letters-sink").name("dead-letters");
+        deadLetters.sinkTo(out.deadLetters()).uid("sink-dead-letters").name("dead-letters");
     }
 
     // ---- Validators: impossible values go to dead letters at decode time ----
@@ -354,11 +353,7 @@ public final class MetricsJob {
      * five inputs and writes the three outputs and dead-letters, exactly once.
      */
     public static void main(String[] args) throws Exception {
-        StorepulseSettings settings = StorepulseSettings.fromArgs(args);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        KafkaIO.configure(env, settings);
-        buildOnKafka(env, settings);
-        env.execute(StorepulseJob.METRICS.id());
+        JobLauncher.launch(StorepulseJob.METRICS, args, MetricsJob::buildOnKafka);
     }
 
     /** The job on its Kafka topics, without executing it (main and the Kafka ITCase share it). */

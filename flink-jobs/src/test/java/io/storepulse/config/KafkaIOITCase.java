@@ -133,6 +133,25 @@ class KafkaIOITCase {
         assertThat(deadKeys).containsExactlyInAnyOrder("bad-1", "bad-2", "bad-3", "bad-4");
     }
 
+    @Test
+    void shouldRefuseATransactionTimeoutTheBrokerWouldReject() {
+        // Given settings whose static check passes (the operator claims the broker allows 1 h)...
+        StorepulseSettings settings =
+                stack.settings(
+                        "--broker-max-transaction-timeout", "1h", "--transaction-timeout", "20m");
+        KafkaIO io = new KafkaIO(settings, StorepulseJob.INVENTORY);
+
+        // When the job checks the real broker (default transaction.max.timeout.ms = 15 min),
+        // Then it refuses to start and says what to change
+        org.assertj.core.api.Assertions.assertThatThrownBy(io::verifyBrokerAllowsTransactions)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("transaction.max.timeout.ms=900000")
+                .hasMessageContaining("Lower --transaction-timeout");
+        // And a timeout under the broker's maximum passes
+        new KafkaIO(stack.settings("--transaction-timeout", "14m"), StorepulseJob.INVENTORY)
+                .verifyBrokerAllowsTransactions();
+    }
+
     private static OrderEvent order(int i, int quantity) {
         return OrderEvent.newBuilder()
                 .setEventId("e-" + i)
