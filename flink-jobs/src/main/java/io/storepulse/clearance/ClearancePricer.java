@@ -241,12 +241,16 @@ public class ClearancePricer
         Markdown md = markdown.value();
 
         Markdown next;
+        Markdown working = md == null ? null : md.copy();
         if (md == null) {
             next = maybeStart(time, p, rules, figures, out);
         } else if (md.reason == MarkdownReason.NEAR_EXPIRY) {
-            next = continueExpiry(time, p, rules, figures, md.copy(), out);
+            next = continueExpiry(time, p, rules, figures, working, out);
         } else {
-            next = continueLadder(time, p, rules, figures, md.copy(), out);
+            next = continueLadder(time, p, rules, figures, working, out);
+        }
+        if (working != null && (next == null || next.episodeStart != working.episodeStart)) {
+            deleteEpisodeTimers(time, rules, working, ctx);
         }
         if (next == null) {
             markdown.clear();
@@ -311,16 +315,21 @@ public class ClearancePricer
                 return expiry;
             }
         }
-        if (!minIntervalPassed(now, rules)) {
+        // The minimum interval holds back every change below, not the bookkeeping.
+        boolean mayChange = minIntervalPassed(now, rules);
+        if (f.inReorderZone()) {
+            if (mayChange) {
+                restore(now, p, rules, f, md, "stock fell to the reorder zone", out);
+                return null;
+            }
             return md;
         }
-        if (f.inReorderZone()) {
-            restore(now, p, rules, f, md, "stock fell to the reorder zone", out);
-            return null;
-        }
         if (now >= md.episodeStart + rules.get(MAX_DURATION).toMillis()) {
-            restore(now, p, rules, f, md, "the markdown reached its maximum duration", out);
-            return null;
+            if (mayChange) {
+                restore(now, p, rules, f, md, "the markdown reached its maximum duration", out);
+                return null;
+            }
+            return md;
         }
         boolean recovered =
                 md.reason == MarkdownReason.SLOW_MOVING
@@ -330,7 +339,7 @@ public class ClearancePricer
             if (md.recoveredSince == null) {
                 md.recoveredSince = now;
             }
-            if (now - md.recoveredSince >= rules.get(HYSTERESIS).toMillis()) {
+            if (mayChange && now - md.recoveredSince >= rules.get(HYSTERESIS).toMillis()) {
                 restore(now, p, rules, f, md, "sales recovered", out);
                 return null;
             }
@@ -342,6 +351,7 @@ public class ClearancePricer
                         ? isSlow(rules, f)
                         : f.daysOfCover() > rules.get(OVERSTOCK_DAYS_OF_COVER);
         if (stillHolds
+                && mayChange
                 && now - md.lastChange >= rules.get(CADENCE).toMillis()
                 && md.tier < maxTier(rules)) {
             markDown(now, p, rules, f, md, md.tier + 1, out);
@@ -712,6 +722,25 @@ public class ClearancePricer
         for (long t : at) {
             if (t > now) {
                 ctx.timerService().registerEventTimeTimer(t);
+            }
+        }
+    }
+
+    /** Deletes the timers only an ended episode needed; stock-bound timers stay. */
+    private static void deleteEpisodeTimers(
+            long now, ResolvedRules rules, Markdown md, OnTimerContext ctx) {
+        if (md.reason == MarkdownReason.NEAR_EXPIRY) {
+            return; // its timers belong to the lot, which scheduleNext re-arms while it is held
+        }
+        List<Long> at = new ArrayList<>();
+        at.add(md.lastChange + rules.get(CADENCE).toMillis());
+        at.add(md.episodeStart + rules.get(MAX_DURATION).toMillis());
+        if (md.recoveredSince != null) {
+            at.add(md.recoveredSince + rules.get(HYSTERESIS).toMillis());
+        }
+        for (long t : at) {
+            if (t > now) {
+                ctx.timerService().deleteEventTimeTimer(t);
             }
         }
     }
