@@ -48,14 +48,20 @@ public final class ClearanceJob {
     /** Where results go; tests hand in their own sinks. */
     public record Outputs(Sink<PriceAction> priceActions, Sink<DeadLetter> deadLetters) {}
 
+    /**
+     * How far behind the watermark a sale may still arrive and count. Evaluations of a SKU wait
+     * this long in event time, so a sale within it changes nothing that was already decided.
+     */
+    public static final Duration ALLOWED_LATENESS = Duration.ofHours(1);
+
     /** Every documented rule parameter of this job, with defaults. */
     public static final RuleCatalog RULES = new RuleCatalog(RuleJob.CLEARANCE, ClearanceParams.ALL);
 
     /** Wires the pipeline: watermarks, sales per SKU, the keyed pricer with rules, sinks. */
     public static void build(Inputs in, Outputs out) {
         // Order events come from many shop clients through several partitions; we assume they
-        // are at most 5 minutes out of order. Sales later than that are still counted within the
-        // rule allowed_lateness; later ones become TOO_LATE dead letters.
+        // are at most 5 minutes out of order. Sales later than that still count within
+        // ALLOWED_LATENESS; later ones become TOO_LATE dead letters.
         WatermarkStrategy<OrderEvent> orderWatermarks =
                 WatermarkStrategy.<OrderEvent>forBoundedOutOfOrderness(Duration.ofMinutes(5))
                         .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())

@@ -136,14 +136,6 @@ public final class ClearanceParams {
                     Duration.ofMinutes(1),
                     Duration.ofDays(1),
                     "Event-time period of the re-evaluation of a SKU that holds stock.");
-    public static final ParamSpec<Duration> ALLOWED_LATENESS =
-            ParamSpec.ofDuration(
-                    "allowed_lateness",
-                    Duration.ofHours(1),
-                    Duration.ZERO,
-                    Duration.ofDays(2),
-                    "Sales later than this behind the watermark go to dead-letters (TOO_LATE).");
-
     public static final List<ParamSpec<?>> ALL =
             List.of(
                     MIN_ACTIVE_DAYS,
@@ -167,6 +159,5 @@ public final class ClearanceParams {
                     ALLOW_LOSS_ON_EXPIRY,
                     LOSS_FLOOR_FRACTION,
                     ROUNDING,
-                    EVALUATION_INTERVAL,
-                    ALLOWED_LATENESS);
+                    EVALUATION_INTERVAL);
 }

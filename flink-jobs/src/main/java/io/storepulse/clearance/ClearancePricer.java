@@ -1,6 +1,5 @@
 package io.storepulse.clearance;
 
-import static io.storepulse.clearance.ClearanceParams.ALLOWED_LATENESS;
 import static io.storepulse.clearance.ClearanceParams.ALLOW_LOSS_ON_EXPIRY;
 import static io.storepulse.clearance.ClearanceParams.CADENCE;
 import static io.storepulse.clearance.ClearanceParams.EVALUATION_INTERVAL;
@@ -83,6 +82,7 @@ public class ClearancePricer
     static final String JOB = "storepulse-clearance";
 
     private static final long HOUR = Duration.ofHours(1).toMillis();
+    private static final long LATENESS = ClearanceJob.ALLOWED_LATENESS.toMillis();
     private static final long WINDOW = Duration.ofDays(7).toMillis();
 
     /** Backstop for SKUs that go quiet: nothing is written for this long. */
@@ -98,9 +98,16 @@ public class ClearancePricer
 
     static final ValueStateDescriptor<Product> PRODUCT =
             new ValueStateDescriptor<>("product", TypeInformation.of(Product.class));
-    static final MapStateDescriptor<String, InventoryLevel> LEVELS =
+
+    /**
+     * Per warehouse, the levels still needed: the latest one at or before the last evaluation point
+     * plus every newer one, so that an evaluation sees stock as of its own time.
+     */
+    static final MapStateDescriptor<String, List<InventoryLevel>> LEVELS =
             new MapStateDescriptor<>(
-                    "levels-by-warehouse", Types.STRING, TypeInformation.of(InventoryLevel.class));
+                    "levels-by-warehouse",
+                    Types.STRING,
+                    Types.LIST(TypeInformation.of(InventoryLevel.class)));
 
     /** Units sold per hour, keyed by the end of the hour (so a sale counts once T reaches it). */
     static final MapStateDescriptor<Long, Long> SALES =
@@ -129,8 +136,13 @@ public class ClearancePricer
         SEEN.enableTimeToLive(WINDOW_TTL);
     }
 
+    /** Time order of levels; ties broken by content so that arrival order never matters. */
+    private static final java.util.Comparator<InventoryLevel> LEVEL_ORDER =
+            java.util.Comparator.comparing(InventoryLevel::getUpdatedAt)
+                    .thenComparing(InventoryLevel::toString);
+
     private transient ValueState<Product> product;
-    private transient MapState<String, InventoryLevel> levels;
+    private transient MapState<String, List<InventoryLevel>> levels;
     private transient MapState<Long, Long> sales;
     private transient MapState<String, Long> seen;
     private transient ValueState<Long> firstSeen;
@@ -167,8 +179,7 @@ public class ClearancePricer
         ResolvedRules rules = rules(ctx, current);
         switch (in.kind) {
             case SALE -> {
-                long lateness = rules.get(ALLOWED_LATENESS).toMillis();
-                if (watermark != Long.MIN_VALUE && in.eventTime < watermark - lateness) {
+                if (watermark != Long.MIN_VALUE && in.eventTime <= watermark - LATENESS) {
                     ctx.output(
                             REJECTED,
                             deadLetter(
@@ -182,7 +193,7 @@ public class ClearancePricer
                                             + " at "
                                             + Instant.ofEpochMilli(in.eventTime)
                                             + " is behind the watermark by more than "
-                                            + rules.get(ALLOWED_LATENESS)));
+                                            + ClearanceJob.ALLOWED_LATENESS));
                     return;
                 }
                 if (seen.contains(in.eventId)) {
@@ -194,13 +205,15 @@ public class ClearancePricer
                 sales.put(bucket, (units == null ? 0 : units) + in.units);
             }
             case LEVEL -> {
-                InventoryLevel prev = levels.get(in.level.getWarehouseId());
-                if (prev != null
-                        && (prev.getUpdatedAt().isAfter(in.level.getUpdatedAt())
-                                || prev.equals(in.level))) {
-                    return;
+                List<InventoryLevel> history = levels.get(in.level.getWarehouseId());
+                List<InventoryLevel> updated =
+                        history == null ? new ArrayList<>() : new ArrayList<>(history);
+                if (updated.contains(in.level)) {
+                    return; // a duplicate, e.g. a replay of the compacted topic
                 }
-                levels.put(in.level.getWarehouseId(), in.level);
+                updated.add(in.level);
+                updated.sort(LEVEL_ORDER);
+                levels.put(in.level.getWarehouseId(), updated);
             }
             case PRODUCT -> {
                 String problem = ClearanceJob.catalogProblem(in.product);
@@ -224,13 +237,21 @@ public class ClearancePricer
             firstSeen.update(in.eventTime);
         }
         long interval = rules.get(EVALUATION_INTERVAL).toMillis();
-        ctx.timerService()
-                .registerEventTimeTimer(nextTick(Math.max(in.eventTime, watermark), interval));
+        long from =
+                watermark == Long.MIN_VALUE
+                        ? in.eventTime
+                        : Math.max(in.eventTime, watermark - LATENESS);
+        ctx.timerService().registerEventTimeTimer(nextTick(from, interval) + LATENESS);
     }
 
+    /**
+     * Evaluates the SKU as of {@code timer - lateness}: the timer for evaluation point T is set at
+     * T + allowed lateness, so every sale that is not rejected as too late is in by then.
+     */
     @Override
-    public void onTimer(long time, OnTimerContext ctx, Collector<PriceAction> out)
+    public void onTimer(long timer, OnTimerContext ctx, Collector<PriceAction> out)
             throws Exception {
+        long time = timer - LATENESS;
         Product p = product.value();
         if (p == null) {
             return; // unpriced: no catalog entry, or an impossible one
@@ -636,7 +657,7 @@ public class ClearancePricer
         long reorderPoint = 0;
         Long nextExpiry = null;
         List<InventoryLevel> held = new ArrayList<>();
-        for (InventoryLevel l : levels.values()) {
+        for (InventoryLevel l : levelsAsOf(now)) {
             onHand += Math.max(0, l.getOnHand());
             reorderPoint += Math.max(0, l.getReorderPoint());
             held.add(l);
@@ -660,6 +681,35 @@ public class ClearancePricer
                 sold, onHand, reorderPoint, first == null ? now : first, now, nextExpiry, expiring);
     }
 
+    /**
+     * The level of each warehouse as of {@code now}, dropping history no later evaluation needs
+     * (evaluation points only move forward).
+     */
+    private List<InventoryLevel> levelsAsOf(long now) throws Exception {
+        List<InventoryLevel> result = new ArrayList<>();
+        List<Map.Entry<String, List<InventoryLevel>>> entries = new ArrayList<>();
+        for (Map.Entry<String, List<InventoryLevel>> e : levels.entries()) {
+            entries.add(e);
+        }
+        for (Map.Entry<String, List<InventoryLevel>> e : entries) {
+            List<InventoryLevel> history = e.getValue();
+            int current = -1;
+            for (int i = 0; i < history.size(); i++) {
+                if (history.get(i).getUpdatedAt().toEpochMilli() <= now) {
+                    current = i;
+                }
+            }
+            if (current < 0) {
+                continue;
+            }
+            result.add(history.get(current));
+            if (current > 0) {
+                levels.put(e.getKey(), new ArrayList<>(history.subList(current, history.size())));
+            }
+        }
+        return result;
+    }
+
     /** Units in the level's next-expiring lot; unknown counts as all of its stock. */
     private static long lotQuantity(InventoryLevel l) {
         return l.getNextExpiryQuantity() == null
@@ -669,7 +719,7 @@ public class ClearancePricer
 
     /** Drops sales buckets out of the window and event ids out of the lateness horizon. */
     private void pruneWindow(long now, ResolvedRules rules) throws Exception {
-        long lateness = rules.get(ALLOWED_LATENESS).toMillis();
+        long lateness = LATENESS;
         List<Long> oldBuckets = new ArrayList<>();
         for (Long bucket : sales.keys()) {
             if (bucket <= now - WINDOW - lateness - HOUR) {
@@ -721,7 +771,7 @@ public class ClearancePricer
         }
         for (long t : at) {
             if (t > now) {
-                ctx.timerService().registerEventTimeTimer(t);
+                ctx.timerService().registerEventTimeTimer(t + LATENESS);
             }
         }
     }
@@ -740,7 +790,7 @@ public class ClearancePricer
         }
         for (long t : at) {
             if (t > now) {
-                ctx.timerService().deleteEventTimeTimer(t);
+                ctx.timerService().deleteEventTimeTimer(t + LATENESS);
             }
         }
     }

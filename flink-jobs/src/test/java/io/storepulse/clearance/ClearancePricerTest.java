@@ -12,7 +12,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -108,8 +107,8 @@ class ClearancePricerTest {
 
     @Test
     void shouldMarkDownOverstockWithItsOwnReason() throws Exception {
-        // 10 units a week on 1000 on hand: sell-through 1 % is slow, so make it sell well enough
-        // (sell-through over 5 %) while cover stays far over 120 days.
+        // It sells too well to be slow (sell-through over 5 %) but holds far over 120 days of
+        // cover: 700 a week against 13 000 on hand is 6.5 % and 130 days.
         harness.processElement(
                 SkuSignal.product(product(SKU, "100.00", "40.00", "45.00", false, T0)), T0);
         harness.processElement(SkuSignal.level(level(SKU, "w1", 10_000, 10, T0)), T0);
@@ -117,8 +116,6 @@ class ClearancePricerTest {
             long at = T0 + d * DAY + HOUR;
             harness.processElement(SkuSignal.sale(SKU, "e" + d, 100, at), at);
         }
-        // 700 sold per week against 10 000 on hand: sell-through 6.5 %, cover 100 days... make
-        // stock larger so that cover exceeds 120 days.
         harness.processElement(SkuSignal.level(level(SKU, "w1", 13_000, 10, T0 + HOUR)), T0 + HOUR);
 
         watermark(ACTIVE);
@@ -461,8 +458,9 @@ class ClearancePricerTest {
         harness.processElement(SkuSignal.level(l), T0);
     }
 
+    /** Moves event time to {@code t}: evaluations up to t run once the lateness has passed. */
     private void watermark(long t) throws Exception {
-        harness.processWatermark(t);
+        harness.processWatermark(t + ClearanceJob.ALLOWED_LATENESS.toMillis());
     }
 
     private List<PriceAction> actions() {
@@ -473,10 +471,5 @@ class ClearancePricerTest {
         List<PriceAction> a = actions();
         assertThat(a).isNotEmpty();
         return a.get(a.size() - 1);
-    }
-
-    @SuppressWarnings("unused")
-    private static BigDecimal pct(String v) {
-        return new BigDecimal(v);
     }
 }
