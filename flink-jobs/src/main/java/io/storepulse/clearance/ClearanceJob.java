@@ -1,8 +1,15 @@
 package io.storepulse.clearance;
 
+import io.storepulse.config.KafkaIO;
+import io.storepulse.config.StorepulseSettings;
 import io.storepulse.rules.RuleCatalog;
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
+import io.storepulse.serde.DeadLetters;
+import io.storepulse.serde.Decoded;
+import io.storepulse.serde.Validator;
+import io.storepulse.topics.StorepulseJob;
+import io.storepulse.topics.Topics;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -17,6 +24,7 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import storepulse.v1.actions.DeadLetter;
 import storepulse.v1.actions.InventoryLevel;
 import storepulse.v1.actions.PriceAction;
@@ -38,12 +46,16 @@ public final class ClearanceJob {
 
     private ClearanceJob() {}
 
-    /** The decoded, validated inputs. */
+    /**
+     * The decoded, validated inputs, and the dead letters their decoding produced (null when there
+     * are none, as in tests), which {@link #build} sends on with the job's own.
+     */
     public record Inputs(
             DataStream<OrderEvent> orders,
             DataStream<InventoryLevel> levels,
             DataStream<Product> catalog,
-            DataStream<RuleUpdate> rules) {}
+            DataStream<RuleUpdate> rules,
+            DataStream<DeadLetter> decodeDeadLetters) {}
 
     /** Where results go; tests hand in their own sinks. */
     public record Outputs(Sink<PriceAction> priceActions, Sink<DeadLetter> deadLetters) {}
@@ -126,11 +138,83 @@ public final class ClearanceJob {
                         .name("Clearance pricer");
 
         actions.sinkTo(out.priceActions()).uid("price-actions-sink").name("price-actions");
-        actions.getSideOutput(ClearancePricer.REJECTED)
+        DataStream<DeadLetter> deadLetters = actions.getSideOutput(DeadLetters.TAG);
+        if (in.decodeDeadLetters() != null) {
+            deadLetters = deadLetters.union(in.decodeDeadLetters());
+        }
+        deadLetters
                 .sinkTo(out.deadLetters())
                 .uid("clearance-dead-letters-sink")
                 .name("dead-letters");
     }
+
+    /** Reads the four inputs from Kafka, builds the pipeline and runs it. */
+    public static void main(String[] args) throws Exception {
+        StorepulseSettings settings = StorepulseSettings.fromArgs(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        KafkaIO.configure(env, settings);
+        KafkaIO kafka = new KafkaIO(settings, StorepulseJob.CLEARANCE);
+        build(env, kafka);
+        env.execute(StorepulseJob.CLEARANCE.id());
+    }
+
+    /** The Kafka wiring of {@link #main}, also used by the Kafka integration test. */
+    public static void build(StreamExecutionEnvironment env, KafkaIO kafka) {
+        Decoded<OrderEvent> orders = kafka.read(env, Topics.ORDERS, ORDER_VALIDATOR);
+        Decoded<InventoryLevel> levels = kafka.read(env, Topics.INVENTORY_LEVELS, LEVEL_VALIDATOR);
+        Decoded<Product> catalog = kafka.read(env, Topics.CATALOG, CATALOG_VALIDATOR);
+        Decoded<RuleUpdate> rules = kafka.readRules(env, RULES);
+        DataStream<DeadLetter> decodeDeadLetters =
+                orders.deadLetters()
+                        .union(levels.deadLetters(), catalog.deadLetters(), rules.deadLetters());
+        build(
+                new Inputs(
+                        orders.records(),
+                        levels.records(),
+                        catalog.records(),
+                        rules.records(),
+                        decodeDeadLetters),
+                new Outputs(
+                        kafka.sink(Topics.PRICE_ACTIONS, PriceAction::getSku),
+                        kafka.deadLetterSink()));
+    }
+
+    /** Impossible orders: no lines, a line without SKU, or a non-positive quantity. */
+    public static final Validator<OrderEvent> ORDER_VALIDATOR =
+            o -> {
+                if (o.getLines() == null || o.getLines().isEmpty()) {
+                    return "order event " + o.getEventId() + " has no lines";
+                }
+                for (OrderLine line : o.getLines()) {
+                    if (line.getSku() == null || line.getSku().isBlank()) {
+                        return "order event " + o.getEventId() + " has a line without sku";
+                    }
+                    if (line.getQuantity() <= 0) {
+                        return "order event "
+                                + o.getEventId()
+                                + " has quantity "
+                                + line.getQuantity()
+                                + " for "
+                                + line.getSku();
+                    }
+                }
+                return null;
+            };
+
+    /** Impossible stock levels: no SKU or warehouse, negative on hand. */
+    public static final Validator<InventoryLevel> LEVEL_VALIDATOR =
+            l -> {
+                if (l.getSku() == null || l.getSku().isBlank() || l.getWarehouseId() == null) {
+                    return "inventory level without sku or warehouse";
+                }
+                if (l.getOnHand() < 0) {
+                    return "on_hand " + l.getOnHand() + " of " + l.getSku() + " is negative";
+                }
+                return null;
+            };
+
+    /** Impossible catalog records: see {@link #catalogProblem}. The SKU stays unpriced. */
+    public static final Validator<Product> CATALOG_VALIDATOR = ClearanceJob::catalogProblem;
 
     /**
      * One sale signal per SKU of a PLACED (positive units) or CANCELLED (negative units) order

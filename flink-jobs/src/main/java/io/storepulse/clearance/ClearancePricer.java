@@ -27,6 +27,8 @@ import io.storepulse.rules.ResolvedRules;
 import io.storepulse.rules.RuleBook;
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
+import io.storepulse.serde.DeadLetters;
+import io.storepulse.topics.StorepulseJob;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
@@ -47,8 +49,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
-import storepulse.v1.actions.DeadLetter;
 import storepulse.v1.actions.DeadLetterKind;
 import storepulse.v1.actions.InventoryLevel;
 import storepulse.v1.actions.MarkdownReason;
@@ -75,11 +75,7 @@ public class ClearancePricer
 
     private static final long serialVersionUID = 1L;
 
-    /** Inputs this function rejects (impossible catalog values, sales beyond the lateness). */
-    public static final OutputTag<DeadLetter> REJECTED =
-            new OutputTag<>("clearance-rejected", TypeInformation.of(DeadLetter.class));
-
-    static final String JOB = "storepulse-clearance";
+    static final String JOB = StorepulseJob.CLEARANCE.id();
 
     private static final long HOUR = Duration.ofHours(1).toMillis();
     private static final long LATENESS = ClearanceJob.ALLOWED_LATENESS.toMillis();
@@ -181,10 +177,10 @@ public class ClearancePricer
             case SALE -> {
                 if (watermark != Long.MIN_VALUE && in.eventTime <= watermark - LATENESS) {
                     ctx.output(
-                            REJECTED,
-                            deadLetter(
-                                    ctx,
+                            DeadLetters.TAG,
+                            DeadLetters.ofDecoded(
                                     "orders",
+                                    in,
                                     DeadLetterKind.TOO_LATE,
                                     "sale of "
                                             + in.sku
@@ -193,7 +189,8 @@ public class ClearancePricer
                                             + " at "
                                             + Instant.ofEpochMilli(in.eventTime)
                                             + " is behind the watermark by more than "
-                                            + ClearanceJob.ALLOWED_LATENESS));
+                                            + ClearanceJob.ALLOWED_LATENESS,
+                                    JOB));
                     return;
                 }
                 if (seen.contains(in.eventId)) {
@@ -221,8 +218,13 @@ public class ClearancePricer
                     // The SKU is left unpriced until a valid catalog record arrives.
                     product.clear();
                     ctx.output(
-                            REJECTED,
-                            deadLetter(ctx, "catalog", DeadLetterKind.IMPOSSIBLE_VALUE, problem));
+                            DeadLetters.TAG,
+                            DeadLetters.ofDecoded(
+                                    "catalog",
+                                    in.product,
+                                    DeadLetterKind.IMPOSSIBLE_VALUE,
+                                    problem,
+                                    JOB));
                     return;
                 }
                 if (current != null && current.getUpdatedAt().isAfter(in.product.getUpdatedAt())) {
@@ -847,18 +849,5 @@ public class ClearancePricer
 
     private static BigDecimal money(BigDecimal x) {
         return Pricing.money(x);
-    }
-
-    private static DeadLetter deadLetter(
-            ReadOnlyContext ctx, String topic, DeadLetterKind kind, String message) {
-        return DeadLetter.newBuilder()
-                .setSourceTopic(topic)
-                .setSourcePartition(-1)
-                .setSourceOffset(-1L)
-                .setErrorKind(kind)
-                .setErrorMessage(message)
-                .setJob(JOB)
-                .setFailedAt(Instant.ofEpochMilli(ctx.currentProcessingTime()))
-                .build();
     }
 }

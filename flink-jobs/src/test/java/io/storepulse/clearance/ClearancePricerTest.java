@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
+import io.storepulse.serde.DeadLetters;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -409,7 +410,7 @@ class ClearancePricerTest {
         watermark(ACTIVE + 5 * DAY);
 
         assertThat(actions()).isEmpty();
-        assertThat(harness.getSideOutput(ClearancePricer.REJECTED))
+        assertThat(harness.getSideOutput(DeadLetters.TAG))
                 .extracting(StreamRecord::getValue)
                 .singleElement()
                 .satisfies(
@@ -425,7 +426,7 @@ class ClearancePricerTest {
         watermark(T0 + DAY);
         harness.processElement(SkuSignal.sale(SKU, "late", 5, T0 + 2 * HOUR), T0 + 2 * HOUR);
 
-        assertThat(harness.getSideOutput(ClearancePricer.REJECTED))
+        assertThat(harness.getSideOutput(DeadLetters.TAG))
                 .extracting(r -> r.getValue().getErrorKind())
                 .containsExactly(DeadLetterKind.TOO_LATE);
     }

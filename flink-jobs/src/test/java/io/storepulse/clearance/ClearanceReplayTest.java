@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.storepulse.rules.ParamSpec;
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
+import io.storepulse.serde.DeadLetters;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
@@ -189,7 +190,7 @@ class ClearanceReplayTest {
                 }
             }
             harness.processWatermark(DRAIN);
-            assertThat(harness.getSideOutput(ClearancePricer.REJECTED)).isNullOrEmpty();
+            assertThat(harness.getSideOutput(DeadLetters.TAG)).isNullOrEmpty();
             List<PriceAction> out = new ArrayList<>(harness.extractOutputValues());
             out.sort(Comparator.comparing(PriceAction::getActionId));
             return out;
