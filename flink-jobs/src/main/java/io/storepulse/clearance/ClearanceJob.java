@@ -14,7 +14,6 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -85,11 +84,11 @@ public final class ClearanceJob {
                         .withTimestampAssigner((l, ts) -> l.getUpdatedAt().toEpochMilli())
                         .withIdleness(Duration.ofMinutes(1));
         // The catalog is reference data: a compacted topic whose updated_at can be months old.
-        // It must not hold event time back, so it never constrains the watermark.
+        // It must not hold event time back, so it never takes part in the watermark.
         WatermarkStrategy<Product> catalogWatermarks =
                 ClearanceJob.<Product>timeless()
                         .withTimestampAssigner((p, ts) -> p.getUpdatedAt().toEpochMilli());
-        // Rules apply from the moment they arrive and never constrain the watermark either.
+        // Rules apply from the moment they arrive and take no part in the watermark either.
         WatermarkStrategy<RuleUpdate> ruleWatermarks = timeless();
 
         DataStream<SkuSignal> sales =
@@ -268,7 +267,11 @@ public final class ClearanceJob {
         return null;
     }
 
-    /** A strategy for inputs that must never hold event time back. */
+    /**
+     * A strategy for inputs that must never drive event time: they are permanently idle, so the
+     * keyed pricer's watermark follows orders and levels alone. (Emitting Long.MAX_VALUE instead
+     * would let event time run to infinity whenever orders and levels go idle.)
+     */
     static <T> WatermarkStrategy<T> timeless() {
         return WatermarkStrategy.forGenerator(
                 ctx ->
@@ -278,7 +281,7 @@ public final class ClearanceJob {
 
                             @Override
                             public void onPeriodicEmit(WatermarkOutput output) {
-                                output.emitWatermark(new Watermark(Long.MAX_VALUE));
+                                output.markIdle();
                             }
                         });
     }

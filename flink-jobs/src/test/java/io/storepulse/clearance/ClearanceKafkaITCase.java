@@ -107,8 +107,8 @@ class ClearanceKafkaITCase {
         List<PriceAction> actions;
         List<DeadLetter> deadLetters;
         try {
-            actions = stack.consumeValues(Topics.PRICE_ACTIONS, 2, Duration.ofSeconds(90));
-            deadLetters = stack.consumeValues(Topics.DEAD_LETTERS, 1, Duration.ofSeconds(30));
+            actions = stack.consumeValues(Topics.PRICE_ACTIONS, 2, Duration.ofMinutes(5));
+            deadLetters = stack.consumeValues(Topics.DEAD_LETTERS, 1, Duration.ofMinutes(1));
         } finally {
             job.cancel().get();
         }
