@@ -49,6 +49,8 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import storepulse.v1.actions.DeadLetterKind;
 import storepulse.v1.actions.InventoryLevel;
 import storepulse.v1.actions.MarkdownReason;
@@ -74,6 +76,8 @@ public class ClearancePricer
         extends KeyedBroadcastProcessFunction<String, SkuSignal, RuleUpdate, PriceAction> {
 
     private static final long serialVersionUID = 1L;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClearancePricer.class);
 
     static final String JOB = StorepulseJob.CLEARANCE.id();
 
@@ -172,6 +176,7 @@ public class ClearancePricer
             throws Exception {
         long watermark = ctx.timerService().currentWatermark();
         Product current = product.value();
+        LOG.debug("{} for {} at watermark {}", in, in.sku, watermark);
         ResolvedRules rules = rules(ctx, current);
         switch (in.kind) {
             case SALE -> {
@@ -255,6 +260,13 @@ public class ClearancePricer
             throws Exception {
         long time = timer - LATENESS;
         Product p = product.value();
+        if (LOG.isDebugEnabled()) {
+            LOG.debug(
+                    "evaluating {} as of {} (product {})",
+                    ctx.getCurrentKey(),
+                    Instant.ofEpochMilli(time),
+                    p == null ? "missing" : "known");
+        }
         if (p == null) {
             return; // unpriced: no catalog entry, or an impossible one
         }

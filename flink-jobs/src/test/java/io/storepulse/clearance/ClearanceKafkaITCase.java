@@ -10,6 +10,8 @@ import static io.storepulse.clearance.ClearanceFixtures.product;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.storepulse.config.KafkaIO;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 import io.storepulse.config.StorepulseSettings;
 import io.storepulse.testing.SharedStack;
 import io.storepulse.topics.StorepulseJob;
@@ -55,6 +57,9 @@ class ClearanceKafkaITCase {
 
     @Test
     void shouldWritePriceActionsFromAvroInputs() throws Exception {
+        // Diagnostics if it fails: the pricer's decisions and the checkpoints that commit them.
+        Configurator.setLevel("io.storepulse.clearance", Level.DEBUG);
+        Configurator.setLevel("org.apache.flink.runtime.checkpoint.CheckpointCoordinator", Level.INFO);
         // Given the real stack with the clearance topics
         SharedStack stack = SharedStack.get();
         stack.createTopics(
