@@ -71,38 +71,30 @@ class ClearanceKafkaITCase {
                 Topics.RULES,
                 Topics.PRICE_ACTIONS,
                 Topics.DEAD_LETTERS);
+        // Catalog records on one partition, the impossible one last: once its dead letter is
+        // committed, the pricer has processed the others (aligned checkpoint barriers).
+        int catalogPartition = partitionOf("sku-bad", Topics.CATALOG.partitions());
+        String slowSku = keyOnPartition("sku-slow-", catalogPartition, Topics.CATALOG.partitions());
+        String milkSku = keyOnPartition("sku-milk-", catalogPartition, Topics.CATALOG.partitions());
         // a slow mover: 1000 on hand since T0 and 3 sold in the last week
         stack.produce(
-                Topics.CATALOG,
-                "sku-slow",
-                product("sku-slow", "100.00", "40.00", "45.00", false, T0));
+                Topics.CATALOG, slowSku, product(slowSku, "100.00", "40.00", "45.00", false, T0));
         stack.produce(
-                Topics.INVENTORY_LEVELS, "sku-slow@w1", level("sku-slow", "w1", 1000, 10, T0));
-        stack.produce(Topics.ORDERS, "o-1", order("e-1", "sku-slow", 3, T0 + 10 * DAY));
-        // a perishable lot expiring 12 hours after the last event
+                Topics.INVENTORY_LEVELS, slowSku + "@w1", level(slowSku, "w1", 1000, 10, T0));
+        stack.produce(Topics.ORDERS, "o-1", order("e-1", slowSku, 3, T0 + 10 * DAY));
+        // a perishable lot expiring 12 hours after the scenario's last event
         long expiry = HEARTBEAT + 12 * HOUR;
         long fresh = HEARTBEAT - 2 * DAY;
         stack.produce(
-                Topics.CATALOG,
-                "sku-milk",
-                product("sku-milk", "10.00", "3.00", "3.00", true, fresh));
+                Topics.CATALOG, milkSku, product(milkSku, "10.00", "3.00", "3.00", true, fresh));
         stack.produce(
                 Topics.INVENTORY_LEVELS,
-                "sku-milk@w1",
-                level("sku-milk", "w1", 40, 0, expiry, 40L, fresh));
+                milkSku + "@w1",
+                level(milkSku, "w1", 40, 0, expiry, 40L, fresh));
         // an impossible catalog record (min_price above list) for a SKU that would be slow
         stack.produce(
                 Topics.CATALOG, "sku-bad", product("sku-bad", "10.00", "4.00", "12.00", false, T0));
         stack.produce(Topics.INVENTORY_LEVELS, "sku-bad@w1", level("sku-bad", "w1", 500, 0, T0));
-        // heartbeats on every partition, so that no partition holds event time back
-        for (String key : keysCoveringPartitions("o-hb-", Topics.ORDERS.partitions())) {
-            stack.produce(Topics.ORDERS, key, order("e-" + key, "sku-hb", 1, WATERMARK_PUSH));
-        }
-        for (String key : keysCoveringPartitions("sku-hb@", Topics.INVENTORY_LEVELS.partitions())) {
-            String warehouse = key.substring("sku-hb@".length());
-            stack.produce(
-                    Topics.INVENTORY_LEVELS, key, level("sku-hb", warehouse, 5, 0, WATERMARK_PUSH));
-        }
         stack.flush();
 
         // When the job runs on them
@@ -114,30 +106,15 @@ class ClearanceKafkaITCase {
         List<PriceAction> actions;
         List<DeadLetter> deadLetters;
         try {
+            deadLetters = stack.consumeValues(Topics.DEAD_LETTERS, 1, Duration.ofMinutes(5));
+            // and event time moves on: a record on every partition, past the allowed lateness
+            pushWatermarks(stack);
             actions = stack.consumeValues(Topics.PRICE_ACTIONS, 2, Duration.ofMinutes(5));
-            deadLetters = stack.consumeValues(Topics.DEAD_LETTERS, 1, Duration.ofMinutes(1));
         } finally {
             job.cancel().get();
         }
 
-        // Then the slow mover and the expiring lot are marked down, each once
-        assertThat(actions)
-                .extracting(PriceAction::getSku)
-                .containsExactlyInAnyOrder("sku-milk", "sku-slow");
-        PriceAction milk = bySku(actions, "sku-milk");
-        assertThat(milk.getType()).isEqualTo(PriceActionType.MARKDOWN);
-        assertThat(milk.getReason()).isEqualTo(MarkdownReason.NEAR_EXPIRY);
-        assertThat(milk.getTier()).isEqualTo(1);
-        assertThat(milk.getNewPrice()).isEqualTo(money("8.00"));
-        assertThat(milk.getValidUntil().toEpochMilli()).isEqualTo(expiry);
-        PriceAction slow = bySku(actions, "sku-slow");
-        assertThat(slow.getReason()).isEqualTo(MarkdownReason.SLOW_MOVING);
-        assertThat(slow.getTier()).isEqualTo(1);
-        assertThat(slow.getOldPrice()).isEqualTo(money("100.00"));
-        assertThat(slow.getNewPrice()).isEqualTo(money("90.00"));
-        assertThat(slow.getFloorPrice()).isEqualTo(money("45.00"));
-        assertThat(slow.getExplanation().getFigures()).containsEntry("sold_units_7d", "3");
-        // and the impossible catalog record is a dead letter, its SKU unpriced
+        // Then the impossible catalog record is a dead letter, its SKU unpriced
         assertThat(deadLetters)
                 .anySatisfy(
                         d -> {
@@ -145,6 +122,48 @@ class ClearanceKafkaITCase {
                             assertThat(d.getErrorKind()).isEqualTo(DeadLetterKind.IMPOSSIBLE_VALUE);
                             assertThat(d.getErrorMessage()).contains("sku-bad");
                         });
+        // and the slow mover and the expiring lot are marked down, each once
+        assertThat(actions)
+                .extracting(PriceAction::getSku)
+                .containsExactlyInAnyOrder(milkSku, slowSku);
+        PriceAction milk = bySku(actions, milkSku);
+        assertThat(milk.getType()).isEqualTo(PriceActionType.MARKDOWN);
+        assertThat(milk.getReason()).isEqualTo(MarkdownReason.NEAR_EXPIRY);
+        assertThat(milk.getTier()).isEqualTo(1);
+        assertThat(milk.getNewPrice()).isEqualTo(money("8.00"));
+        assertThat(milk.getValidUntil().toEpochMilli()).isEqualTo(expiry);
+        PriceAction slow = bySku(actions, slowSku);
+        assertThat(slow.getReason()).isEqualTo(MarkdownReason.SLOW_MOVING);
+        assertThat(slow.getTier()).isEqualTo(1);
+        assertThat(slow.getOldPrice()).isEqualTo(money("100.00"));
+        assertThat(slow.getNewPrice()).isEqualTo(money("90.00"));
+        assertThat(slow.getFloorPrice()).isEqualTo(money("45.00"));
+        assertThat(slow.getExplanation().getFigures()).containsEntry("sold_units_7d", "3");
+    }
+
+    private static void pushWatermarks(SharedStack stack) {
+        for (String key : keysCoveringPartitions("o-hb-", Topics.ORDERS.partitions())) {
+            stack.produce(Topics.ORDERS, key, order("e-" + key, "sku-hb", 1, WATERMARK_PUSH));
+        }
+        for (String key :
+                keysCoveringPartitions("sku-hb@", Topics.INVENTORY_LEVELS.partitions())) {
+            String warehouse = key.substring("sku-hb@".length());
+            stack.produce(
+                    Topics.INVENTORY_LEVELS, key, level("sku-hb", warehouse, 5, 0, WATERMARK_PUSH));
+        }
+        stack.flush();
+    }
+
+    private static int partitionOf(String key, int partitions) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
+
+    private static String keyOnPartition(String prefix, int partition, int partitions) {
+        for (int i = 0; ; i++) {
+            if (partitionOf(prefix + i, partitions) == partition) {
+                return prefix + i;
+            }
+        }
     }
 
     private static PriceAction bySku(List<PriceAction> actions, String sku) {
@@ -157,9 +176,7 @@ class ClearanceKafkaITCase {
         int found = 0;
         for (int i = 0; found < partitions; i++) {
             String key = prefix + i;
-            int p =
-                    Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8)))
-                            % partitions;
+            int p = partitionOf(key, partitions);
             if (chosen[p] == null) {
                 chosen[p] = key;
                 found++;
