@@ -79,8 +79,7 @@ class ClearanceKafkaITCase {
         // a slow mover: 1000 on hand since T0 and 3 sold in the last week
         stack.produce(
                 Topics.CATALOG, slowSku, product(slowSku, "100.00", "40.00", "45.00", false, T0));
-        stack.produce(
-                Topics.INVENTORY_LEVELS, slowSku + "@w1", level(slowSku, "w1", 1000, 10, T0));
+        stack.produce(Topics.INVENTORY_LEVELS, slowSku + "@w1", level(slowSku, "w1", 1000, 10, T0));
         stack.produce(Topics.ORDERS, "o-1", order("e-1", slowSku, 3, T0 + 10 * DAY));
         // a perishable lot expiring 12 hours after the scenario's last event
         long expiry = HEARTBEAT + 12 * HOUR;
@@ -145,8 +144,7 @@ class ClearanceKafkaITCase {
         for (String key : keysCoveringPartitions("o-hb-", Topics.ORDERS.partitions())) {
             stack.produce(Topics.ORDERS, key, order("e-" + key, "sku-hb", 1, WATERMARK_PUSH));
         }
-        for (String key :
-                keysCoveringPartitions("sku-hb@", Topics.INVENTORY_LEVELS.partitions())) {
+        for (String key : keysCoveringPartitions("sku-hb@", Topics.INVENTORY_LEVELS.partitions())) {
             String warehouse = key.substring("sku-hb@".length());
             stack.produce(
                     Topics.INVENTORY_LEVELS, key, level("sku-hb", warehouse, 5, 0, WATERMARK_PUSH));
