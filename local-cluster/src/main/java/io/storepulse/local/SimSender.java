@@ -1,6 +1,8 @@
 package io.storepulse.local;
 
 import io.storepulse.local.sim.SimRecord;
+import io.storepulse.serde.RegistryClient;
+import io.storepulse.serde.RegistryConfig;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -30,7 +32,7 @@ public final class SimSender implements AutoCloseable {
         props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "storepulse-simulator");
         producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-        avro = new FramedAvro(new Registry(registryUrl));
+        avro = new FramedAvro(new RegistryClient(RegistryConfig.of(registryUrl)));
     }
 
     public void send(SimRecord record) {

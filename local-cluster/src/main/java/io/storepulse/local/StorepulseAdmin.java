@@ -1,6 +1,8 @@
 package io.storepulse.local;
 
 import io.storepulse.local.sim.Simulate;
+import io.storepulse.serde.RegistryClient;
+import io.storepulse.serde.RegistryConfig;
 import io.storepulse.topics.StorepulseJob;
 import io.storepulse.topics.Topic;
 import io.storepulse.topics.Topics;
@@ -93,7 +95,7 @@ public final class StorepulseAdmin {
             System.out.printf(
                     "topics: %d in the catalogue, %d created, %d already there%n",
                     Topics.ALL.size(), created, Topics.ALL.size() - created);
-            Registry registry = new Registry(registryUrl);
+            RegistryClient registry = new RegistryClient(RegistryConfig.of(registryUrl));
             for (Topic<?> topic : Topics.ALL) {
                 Schema schema = SpecificData.get().getSchema(topic.valueType());
                 int id = registry.register(topic.valueSubject(), schema);
@@ -136,11 +138,9 @@ public final class StorepulseAdmin {
                     if (only != null && !only.contains(job)) {
                         continue;
                     }
-                    String entry = job.mainClass().replace('.', '/') + ".class";
-                    if (jarFile.getJarEntry(entry) == null) {
-                        System.out.printf(
-                                "job %-22s skipped: %s is not in %s yet%n",
-                                job.id(), job.mainClass(), jar.getFileName());
+                    String missing = missingMain(jarFile, job);
+                    if (missing != null) {
+                        System.out.printf("job %-22s skipped: %s%n", job.id(), missing);
                     } else if (running.stream()
                             .anyMatch(j -> j.name().equals(job.id()) && j.alive())) {
                         System.out.printf("job %-22s already running%n", job.id());
@@ -354,6 +354,28 @@ public final class StorepulseAdmin {
                 return 0;
             }
         }
+    }
+
+    /**
+     * Why the job cannot run from this jar yet (its class or its {@code main} is missing), or null.
+     * Looks at the class file's constant pool rather than loading it: Flink is not on this
+     * classpath.
+     */
+    static String missingMain(JarFile jarFile, StorepulseJob job) throws IOException {
+        java.util.jar.JarEntry entry =
+                jarFile.getJarEntry(job.mainClass().replace('.', '/') + ".class");
+        if (entry == null) {
+            return job.mainClass() + " is not in the job jar yet";
+        }
+        byte[] bytes;
+        try (java.io.InputStream in = jarFile.getInputStream(entry)) {
+            bytes = in.readAllBytes();
+        }
+        String pool = new String(bytes, StandardCharsets.ISO_8859_1);
+        if (!pool.contains("([Ljava/lang/String;)V") || !pool.contains("\u0004main")) {
+            return job.mainClass() + " has no main() yet";
+        }
+        return null;
     }
 
     static Admin admin(String bootstrapServers) {

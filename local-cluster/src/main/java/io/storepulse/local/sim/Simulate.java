@@ -69,6 +69,12 @@ public final class Simulate implements Callable<Integer> {
     @Option(names = "--sessions", defaultValue = "40", description = "Concurrent shopper sessions.")
     int sessions;
 
+    @Option(
+            names = "--topics",
+            split = ",",
+            description = "Only send records of these topics (the rest is generated, not sent).")
+    List<String> topics;
+
     @Option(names = "--progress-seconds", defaultValue = "5")
     long progressSeconds;
 
@@ -110,12 +116,15 @@ public final class Simulate implements Callable<Integer> {
             long nextProgress = began + Duration.ofSeconds(progressSeconds).toNanos();
             long sent = 0;
             while (sent < total && System.nanoTime() < deadline) {
-                long due = began + (long) (sent * 1e9 / rate);
-                long wait = due - System.nanoTime();
+                long wait = began + (long) (sent * 1e9 / rate) - System.nanoTime();
                 if (wait > 0) {
                     Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                 }
-                sender.send(simulator.next());
+                SimRecord record = simulator.next();
+                if (topics != null && !topics.contains(record.topic())) {
+                    continue;
+                }
+                sender.send(record);
                 sent++;
                 if (System.nanoTime() >= nextProgress) {
                     System.out.println("simulate: " + sender.progress(System.nanoTime() - began));
