@@ -89,7 +89,7 @@ class LocalClusterITCase {
         assertThat(firstUp.exitCode()).as("up failed, see %s", firstUp.log()).isZero();
         assertThat(firstUp.output())
                 .contains("kafka ready", "registry ready", "flink-taskmanager registered")
-                .contains("starting the shop simulator in the background")
+                .contains("background simulator off")
                 .contains("Flink web UI    " + stack.flinkUrl())
                 .contains(stack.registryUrl());
         for (StorepulseJob job : runnableJobs) {

@@ -80,6 +80,9 @@ final class LocalStack {
         env.put("STOREPULSE_HOME", home.toString());
         env.put("STOREPULSE_SKIP_BUILD", "1");
         env.put("STOREPULSE_TIMEOUT", "300");
+        // The test drives the simulator itself: background traffic in real time would hold the
+        // inventory job's watermark behind the stop/up test's last movements.
+        env.put("STOREPULSE_SIMULATOR", "off");
         ports.forEach((name, port) -> env.put("STOREPULSE_" + name, Integer.toString(port)));
         Process process = pb.start();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
