@@ -1,0 +1,159 @@
+package io.storepulse.local;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Drives {@code ./local-cluster/storepulse} for tests: its own home directory under {@code target/}
+ * and its own free loopback ports, so that it never meets a developer's stack.
+ */
+final class LocalStack {
+    final Path moduleDir = Path.of("").toAbsolutePath();
+    final Path script = moduleDir.resolve("storepulse");
+    final Path home = moduleDir.resolve("target/e2e-home");
+    final Path outputs = moduleDir.resolve("target/e2e-output");
+    final Map<String, Integer> ports = new LinkedHashMap<>();
+    private int commandCount;
+
+    LocalStack() throws IOException {
+        for (String name :
+                List.of(
+                        "KAFKA_PORT",
+                        "KAFKA_CONTROLLER_PORT",
+                        "REGISTRY_PORT",
+                        "REGISTRY_MANAGEMENT_PORT",
+                        "FLINK_PORT",
+                        "FLINK_RPC_PORT",
+                        "FLINK_BLOB_PORT")) {
+            ports.put(name, freePort());
+        }
+        deleteRecursively(home);
+        Files.createDirectories(outputs);
+    }
+
+    String bootstrapServers() {
+        return "127.0.0.1:" + ports.get("KAFKA_PORT");
+    }
+
+    String registryUrl() {
+        return "http://127.0.0.1:" + ports.get("REGISTRY_PORT") + "/apis/ccompat/v7";
+    }
+
+    String flinkUrl() {
+        return "http://127.0.0.1:" + ports.get("FLINK_PORT");
+    }
+
+    Path jobJar() throws IOException {
+        try (Stream<Path> files = Files.list(moduleDir.resolve("../flink-jobs/target"))) {
+            return files.filter(p -> p.getFileName().toString().endsWith("-job.jar"))
+                    .findFirst()
+                    .orElseThrow(
+                            () -> new IllegalStateException("no job jar: build flink-jobs first"));
+        }
+    }
+
+    /** What a run of the script printed, and how it ended. */
+    record Result(int exitCode, String output, Path log) {}
+
+    /** Runs the script with the given arguments; output goes to target/e2e-output. */
+    Result run(Duration timeout, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(script.toString());
+        command.addAll(List.of(args));
+        Path log = outputs.resolve(String.format("%02d-%s.log", ++commandCount, args[0]));
+        ProcessBuilder pb =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.directory(moduleDir.getParent().toFile());
+        Map<String, String> env = pb.environment();
+        env.put("STOREPULSE_HOME", home.toString());
+        env.put("STOREPULSE_SKIP_BUILD", "1");
+        env.put("STOREPULSE_TIMEOUT", "300");
+        // The test drives the simulator itself: background traffic in real time would hold the
+        // inventory job's watermark behind the stop/up test's last movements.
+        env.put("STOREPULSE_SIMULATOR", "off");
+        ports.forEach((name, port) -> env.put("STOREPULSE_" + name, Integer.toString(port)));
+        Process process = pb.start();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroy();
+            process.waitFor(10, TimeUnit.SECONDS);
+            process.destroyForcibly();
+            throw new IllegalStateException(
+                    "storepulse "
+                            + String.join(" ", args)
+                            + " did not finish in "
+                            + timeout
+                            + "; see "
+                            + log);
+        }
+        return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8), log);
+    }
+
+    /** Pids of processes whose command line names this stack's home. */
+    List<Long> processesOfThisStack() {
+        String marker = "-Dstorepulse.home=" + home + "\0";
+        List<Long> pids = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            procs.filter(p -> p.getFileName().toString().matches("\\d+"))
+                    .forEach(
+                            p -> {
+                                try {
+                                    String cmd =
+                                            new String(
+                                                    Files.readAllBytes(p.resolve("cmdline")),
+                                                    StandardCharsets.UTF_8);
+                                    if (cmd.contains(marker)) {
+                                        pids.add(Long.parseLong(p.getFileName().toString()));
+                                    }
+                                } catch (IOException | UncheckedIOException e) {
+                                    // gone meanwhile
+                                }
+                            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return pids;
+    }
+
+    /** This stack's ports that {@code ss -ltn} still lists as listening. */
+    List<Integer> portsStillBound() throws IOException, InterruptedException {
+        Process ss = new ProcessBuilder("ss", "-Hltn").redirectErrorStream(true).start();
+        String listing = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        ss.waitFor();
+        List<Integer> bound = new ArrayList<>();
+        for (int port : ports.values()) {
+            if (listing.lines().anyMatch(l -> l.matches(".*[:\\]]" + port + "\\s.*"))) {
+                bound.add(port);
+            }
+        }
+        return bound;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
