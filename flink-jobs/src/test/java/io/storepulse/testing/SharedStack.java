@@ -132,7 +132,9 @@ public final class SharedStack {
         return StorepulseSettings.fromArgs(args.toArray(String[]::new));
     }
 
-    /** Creates topics with the catalogue's partitions and cleanup policy; existing ones are kept. */
+    /**
+     * Creates topics with the catalogue's partitions and cleanup policy; existing ones are kept.
+     */
     public void createTopics(Topic<?>... topics) {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
             List<NewTopic> newTopics = new ArrayList<>();
@@ -145,7 +147,8 @@ public final class SharedStack {
                 try {
                     result.getValue().get(60, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.ExecutionException e) {
-                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                    if (!(e.getCause()
+                            instanceof org.apache.kafka.common.errors.TopicExistsException)) {
                         throw e;
                     }
                 }
