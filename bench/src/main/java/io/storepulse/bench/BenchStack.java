@@ -52,6 +52,10 @@ public final class BenchStack implements AutoCloseable {
     /** Starts a broker and a registry under {@code workDir}; both stop on {@link #close()}. */
     public static BenchStack start(Path workDir) {
         List<Process> children = new ArrayList<>();
+        // Stop the children also when the suite is interrupted.
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(() -> children.forEach(Process::destroy), "bench-stack-stop"));
         try {
             Files.createDirectories(workDir);
             int kafkaPort = freePort();

@@ -134,6 +134,9 @@ public final class JobTarget {
         Object[] args = new Object[comps.length];
         for (int i = 0; i < comps.length; i++) {
             Class<?> valueType = typeArgument(comps[i].getGenericType());
+            if (valueType == DeadLetter.class) {
+                continue; // filled in by build() once every input is read
+            }
             if (valueType == RuleUpdate.class) {
                 Decoded<RuleUpdate> rules = io.readRules(env, ruleCatalog());
                 deadLetters.add(rules.deadLetters());

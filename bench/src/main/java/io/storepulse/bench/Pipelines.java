@@ -87,10 +87,11 @@ public final class Pipelines {
      */
     public static void ceiling(
             StreamExecutionEnvironment env, KafkaIO io, List<Topic<?>> topics, String meterPrefix) {
+        List<DataStream<DeadLetter>> dls = new ArrayList<>();
         DataStream<PassThrough> out = null;
         for (Topic<?> t : topics) {
             DataStream<PassThrough> s =
-                    metered(env, io, t, meterPrefix)
+                    metered(env, io, t, meterPrefix, dls)
                             .map(Pipelines::passThrough)
                             .returns(PASS_TYPE)
                             .uid("pass-" + t.name())
@@ -100,6 +101,7 @@ public final class Pipelines {
         out.sinkTo(io.sink(PASS_THROUGH, PassThrough::getEventId))
                 .uid("sink-pass-through")
                 .name("sink pass-through");
+        sinkDeadLetters(io, dls);
     }
 
     /**
@@ -108,11 +110,12 @@ public final class Pipelines {
      */
     public static void keyedBaseline(
             StreamExecutionEnvironment env, KafkaIO io, List<Topic<?>> topics, String meterPrefix) {
+        List<DataStream<DeadLetter>> dls = new ArrayList<>();
         DataStream<PassThrough> out = null;
         for (Topic<?> t : topics) {
             @SuppressWarnings("unchecked")
             DataStream<SpecificRecord> in =
-                    (DataStream<SpecificRecord>) metered(env, io, t, meterPrefix);
+                    (DataStream<SpecificRecord>) metered(env, io, t, meterPrefix, dls);
             DataStream<PassThrough> s =
                     in.keyBy(Pipelines::recordKey, Types.STRING)
                             .process(new CountPerKey())
@@ -124,6 +127,7 @@ public final class Pipelines {
         out.sinkTo(io.sink(PASS_THROUGH, PassThrough::getEventId))
                 .uid("sink-pass-through")
                 .name("sink pass-through");
+        sinkDeadLetters(io, dls);
     }
 
     static final class CountPerKey
@@ -152,14 +156,15 @@ public final class Pipelines {
      */
     public static void sqlMetricsPeer(
             StreamExecutionEnvironment env, KafkaIO io, String meterPrefix) {
+        List<DataStream<DeadLetter>> dls = new ArrayList<>();
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
         tEnv.getConfig().setLocalTimeZone(ZoneOffset.UTC);
         @SuppressWarnings("unchecked")
         DataStream<BrowseEvent> browse =
-                (DataStream<BrowseEvent>) metered(env, io, Topics.BROWSE, meterPrefix);
+                (DataStream<BrowseEvent>) metered(env, io, Topics.BROWSE, meterPrefix, dls);
         @SuppressWarnings("unchecked")
         DataStream<OrderEvent> orders =
-                (DataStream<OrderEvent>) metered(env, io, Topics.ORDERS, meterPrefix);
+                (DataStream<OrderEvent>) metered(env, io, Topics.ORDERS, meterPrefix, dls);
         DataStream<Row> browseRows =
                 browse.map(
                                 b ->
@@ -197,24 +202,22 @@ public final class Pipelines {
                         .name("order rows");
         tEnv.createTemporaryView("browse", tEnv.fromDataStream(browseRows, eventTime()));
         tEnv.createTemporaryView("orders", tEnv.fromDataStream(orderRows, eventTime()));
+        tEnv.createTemporaryView(
+                "funnel",
+                tEnv.sqlQuery(
+                        "SELECT channel, visitor_id, CAST(NULL AS STRING) AS order_id,"
+                                + " CAST(NULL AS DECIMAL(38, 18)) AS total, rowtime FROM browse"
+                                + " UNION ALL"
+                                + " SELECT channel, CAST(NULL AS STRING), order_id, total, rowtime"
+                                + " FROM orders"));
         Table metrics =
                 tEnv.sqlQuery(
-                        """
-                        SELECT window_start, window_end, channel,
-                               COUNT(DISTINCT visitor_id) AS visitors,
-                               COUNT(DISTINCT order_id) AS orders,
-                               SUM(total) AS gmv
-                        FROM TABLE(TUMBLE(TABLE funnel, DESCRIPTOR(rowtime), INTERVAL '1' MINUTE))
-                        GROUP BY window_start, window_end, channel
-                        """
-                                .replace(
-                                        "TABLE funnel",
-                                        "TABLE ("
-                                                + "SELECT channel, visitor_id, CAST(NULL AS STRING) AS order_id,"
-                                                + " CAST(NULL AS DECIMAL(38, 18)) AS total, rowtime FROM browse"
-                                                + " UNION ALL"
-                                                + " SELECT channel, CAST(NULL AS STRING), order_id, total, rowtime"
-                                                + " FROM orders)"));
+                        "SELECT window_start, window_end, channel,"
+                                + " COUNT(DISTINCT visitor_id) AS visitors,"
+                                + " COUNT(DISTINCT order_id) AS orders,"
+                                + " SUM(total) AS gmv"
+                                + " FROM TABLE(TUMBLE(TABLE funnel, DESCRIPTOR(rowtime), INTERVAL '1' MINUTE))"
+                                + " GROUP BY window_start, window_end, channel");
         tEnv.toDataStream(metrics)
                 .map(Pipelines::funnelMetrics)
                 .returns(new AvroTypeInfo<>(FunnelMetrics.class))
@@ -226,6 +229,7 @@ public final class Pipelines {
                                 new JobTarget.KeyFromDescription<>(SQL_METRICS.keyDescription())))
                 .uid("sink-sql-metrics")
                 .name("sink sql metrics");
+        sinkDeadLetters(io, dls);
     }
 
     /**
@@ -235,14 +239,16 @@ public final class Pipelines {
      */
     public static void sqlInventoryPeer(
             StreamExecutionEnvironment env, KafkaIO io, String meterPrefix) {
+        List<DataStream<DeadLetter>> dls = new ArrayList<>();
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
         tEnv.getConfig().setLocalTimeZone(ZoneOffset.UTC);
         @SuppressWarnings("unchecked")
         DataStream<StockMovement> moves =
-                (DataStream<StockMovement>) metered(env, io, Topics.STOCK_MOVEMENTS, meterPrefix);
+                (DataStream<StockMovement>)
+                        metered(env, io, Topics.STOCK_MOVEMENTS, meterPrefix, dls);
         @SuppressWarnings("unchecked")
         DataStream<OrderEvent> orders =
-                (DataStream<OrderEvent>) metered(env, io, Topics.ORDERS, meterPrefix);
+                (DataStream<OrderEvent>) metered(env, io, Topics.ORDERS, meterPrefix, dls);
         TypeInformation<Row> deltaType =
                 Types.ROW_NAMED(
                         new String[] {"sku", "warehouse_id", "d_on_hand", "d_reserved", "ts"},
@@ -313,6 +319,7 @@ public final class Pipelines {
                                 new JobTarget.KeyFromDescription<>(SQL_LEVELS.keyDescription())))
                 .uid("sink-sql-levels")
                 .name("sink sql levels");
+        sinkDeadLetters(io, dls);
     }
 
     static int onHandDelta(StockMovement m) {
@@ -383,22 +390,39 @@ public final class Pipelines {
 
     /** Decoded records of a topic (dead letters sunk), every record marking the meter. */
     static DataStream<? extends SpecificRecord> metered(
-            StreamExecutionEnvironment env, KafkaIO io, Topic<?> topic, String meterPrefix) {
-        return meteredTyped(env, io, topic, meterPrefix);
+            StreamExecutionEnvironment env,
+            KafkaIO io,
+            Topic<?> topic,
+            String meterPrefix,
+            List<DataStream<DeadLetter>> deadLetters) {
+        return meteredTyped(env, io, topic, meterPrefix, deadLetters);
     }
 
     private static <T extends SpecificRecord> DataStream<T> meteredTyped(
-            StreamExecutionEnvironment env, KafkaIO io, Topic<T> topic, String meterPrefix) {
+            StreamExecutionEnvironment env,
+            KafkaIO io,
+            Topic<T> topic,
+            String meterPrefix,
+            List<DataStream<DeadLetter>> deadLetters) {
         Decoded<T> d = io.read(env, topic, value -> null);
-        DataStream<DeadLetter> dl = d.deadLetters();
-        dl.sinkTo(io.deadLetterSink())
-                .uid("dead-letters-" + topic.name())
-                .name("dead letters " + topic.name());
+        deadLetters.add(d.deadLetters());
         return d.records()
                 .map(Meter.<T>at(meterPrefix + topic.name()))
                 .returns(d.records().getType())
                 .uid("bench-meter-" + topic.name())
                 .name("meter " + topic.name());
+    }
+
+    /**
+     * One dead-letter sink per pipeline: Kafka sinks need distinct transactional-id prefixes, so
+     * the decode steps' dead letters are united first.
+     */
+    static void sinkDeadLetters(KafkaIO io, List<DataStream<DeadLetter>> deadLetters) {
+        DataStream<DeadLetter> all = deadLetters.get(0);
+        for (int i = 1; i < deadLetters.size(); i++) {
+            all = all.union(deadLetters.get(i));
+        }
+        all.sinkTo(io.deadLetterSink()).uid("sink-dead-letters").name("sink dead-letters");
     }
 
     static PassThrough passThrough(SpecificRecord r) {
