@@ -14,7 +14,11 @@ import io.storepulse.serde.Validator;
 import io.storepulse.topics.StorepulseJob;
 import io.storepulse.topics.Topic;
 import io.storepulse.topics.Topics;
+import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -30,7 +34,11 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.config.ConfigResource;
 import storepulse.v1.actions.DeadLetter;
 
 /**
@@ -135,6 +143,55 @@ public final class KafkaIO {
                                 : DeliveryGuarantee.AT_LEAST_ONCE)
                 .setTransactionalIdPrefix(clientId() + "-" + topic.name())
                 .build();
+    }
+
+    /**
+     * Checks, before the job starts, that exactly-once sinks can work against this broker: its
+     * {@code transaction.max.timeout.ms} must allow the configured transaction timeout, or every
+     * transaction would be refused at the first checkpoint. Fails fast with what to change.
+     */
+    public void verifyBrokerAllowsTransactions() {
+        if (!settings.isExactlyOnce()) {
+            return;
+        }
+        Properties props = settings.kafkaSecurityProperties();
+        props.setProperty("bootstrap.servers", settings.bootstrapServers());
+        props.setProperty("request.timeout.ms", "15000");
+        props.setProperty("default.api.timeout.ms", "30000");
+        try (Admin admin = Admin.create(props)) {
+            Node broker =
+                    admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).iterator().next();
+            ConfigResource resource =
+                    new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(broker.id()));
+            ConfigEntry entry =
+                    admin.describeConfigs(List.of(resource))
+                            .all()
+                            .get(30, TimeUnit.SECONDS)
+                            .get(resource)
+                            .get("transaction.max.timeout.ms");
+            long brokerMax = Long.parseLong(entry.value());
+            long wanted = settings.transactionTimeoutDuration().toMillis();
+            if (wanted > brokerMax) {
+                throw new IllegalStateException(
+                        "--transaction-timeout is "
+                                + wanted
+                                + " ms but broker "
+                                + broker.id()
+                                + " allows at most transaction.max.timeout.ms="
+                                + brokerMax
+                                + " ms: every transaction would be refused. Lower --transaction-timeout or raise the broker setting.");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking the broker", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException(
+                    "cannot reach Kafka at "
+                            + settings.bootstrapServers()
+                            + " to check transaction.max.timeout.ms: "
+                            + e.getCause(),
+                    e);
+        }
     }
 
     /** The dead-letter sink, keyed {@code topic:partition:offset}. */

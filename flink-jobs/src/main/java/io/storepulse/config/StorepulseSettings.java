@@ -168,6 +168,8 @@ public final class StorepulseSettings implements Serializable {
         StorepulseSettings settings = new StorepulseSettings();
         settings.environment = env;
         CommandLine cli = new CommandLine(settings);
+        // A later occurrence of an option wins, so wrappers can append overrides to default args.
+        cli.setOverwrittenOptionsAllowed(true);
         CommandLine.ParseResult parsed = cli.parseArgs(args);
         if (parsed.isUsageHelpRequested()) {
             cli.usage(System.out);

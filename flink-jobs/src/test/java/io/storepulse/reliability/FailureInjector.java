@@ -1,0 +1,111 @@
+package io.storepulse.reliability;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+
+/**
+ * A pass-through step to put in front of a job's keyed functions that fails the job once, at a
+ * chosen point of its life. The MiniCluster runs in the test's JVM, so a static registry of
+ * "already fired" survives the restarts it causes, and each fault fires exactly once per test.
+ */
+public class FailureInjector<T> extends RichMapFunction<T, T>
+        implements CheckpointedFunction, CheckpointListener {
+
+    /** Where the fault strikes. */
+    public enum Fault {
+        /** An exception while processing the N-th record of subtask 0. */
+        EXCEPTION_IN_OPERATOR,
+        /** An exception while the operator's state is snapshotted for checkpoint N. */
+        DURING_CHECKPOINT,
+        /** An exception as soon as checkpoint N is reported complete. */
+        AFTER_CHECKPOINT,
+        /** An exception while restoring state after the first restart. */
+        WHILE_RESTORING
+    }
+
+    private static final Map<String, AtomicInteger> FIRED = new ConcurrentHashMap<>();
+
+    private final String id;
+    private final Fault fault;
+    private final long at;
+
+    private transient long seen;
+
+    /**
+     * @param id unique per test, so that faults of different tests do not see each other
+     * @param at the record count (EXCEPTION_IN_OPERATOR) or checkpoint id (DURING/AFTER_CHECKPOINT)
+     */
+    public FailureInjector(String id, Fault fault, long at) {
+        this.id = id;
+        this.fault = fault;
+        this.at = at;
+        FIRED.putIfAbsent(id, new AtomicInteger());
+    }
+
+    /** How many times the fault fired (1 when it struck, 0 when the run never reached it). */
+    public static int timesFired(String id) {
+        AtomicInteger n = FIRED.get(id);
+        return n == null ? 0 : n.get();
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        seen = 0;
+    }
+
+    @Override
+    public T map(T value) {
+        seen++;
+        if (fault == Fault.EXCEPTION_IN_OPERATOR && isFirstSubtask() && seen == at) {
+            fire("record " + at);
+        }
+        return value;
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) {
+        if (fault == Fault.DURING_CHECKPOINT
+                && isFirstSubtask()
+                && context.getCheckpointId() >= at) {
+            fire("snapshot of checkpoint " + context.getCheckpointId());
+        }
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) {
+        if (fault == Fault.WHILE_RESTORING && context.isRestored() && isFirstSubtask()) {
+            fire("restore");
+        }
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) {
+        if (fault == Fault.AFTER_CHECKPOINT && isFirstSubtask() && checkpointId >= at) {
+            fire("after checkpoint " + checkpointId);
+        }
+    }
+
+    private boolean isFirstSubtask() {
+        return getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
+    }
+
+    private void fire(String where) {
+        if (FIRED.get(id).compareAndSet(0, 1)) {
+            throw new InjectedFailure(fault + " at " + where);
+        }
+    }
+
+    /** The injected fault, recognisable in logs. */
+    public static final class InjectedFailure extends RuntimeException {
+        InjectedFailure(String message) {
+            super("injected failure: " + message);
+        }
+    }
+}
