@@ -515,7 +515,10 @@ public final class BenchMain implements Callable<Integer> {
                 .measurementIterations(quick ? 1 : 5)
                 .measurementTime(TimeValue.seconds(quick ? 1 : 2))
                 .threads(1)
-                .jvmArgsAppend("-Xmx512m", "-Dstorepulse.bench.registry=" + stack.registryUrl())
+                .jvmArgs(
+                        "-Xms256m",
+                        "-Xmx512m",
+                        "-Dstorepulse.bench.registry=" + stack.registryUrl())
                 .shouldFailOnError(true);
         try {
             List<Micro> out = new ArrayList<>();

@@ -97,19 +97,18 @@ public final class Report {
                         .yAxisTitle("ms")
                         .build();
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
-        c.getStyler().setYAxisLogarithmic(true);
         List<String> names = new ArrayList<>();
         List<Double> p50 = new ArrayList<>();
         List<Double> p99 = new ArrayList<>();
         List<Double> p999 = new ArrayList<>();
         for (LatencyProbe.Result r : results) {
-            if (r.samples() == 0) {
+            if (r.samples() == 0 || Double.isNaN(r.p999())) {
                 continue;
             }
             names.add(r.name() + " " + r.delivery());
-            p50.add(Math.max(1, r.p50()));
-            p99.add(Math.max(1, r.p99()));
-            p999.add(Math.max(1, r.p999()));
+            p50.add(r.p50());
+            p99.add(r.p99());
+            p999.add(r.p999());
         }
         if (names.isEmpty()) {
             return;
