@@ -149,11 +149,23 @@ public final class BenchMain implements Callable<Integer> {
         // 2. Ceiling, jobs and peers on the same input. A first, unreported pass warms the JVM up
         // (class loading, JIT); the ceiling runs again after the jobs and peers, and the higher of
         // the two is the ceiling, so that ratios are not flattered by a cold or unlucky baseline.
-        runTopics("warm-up", Pipelines.EVENT_TOPICS, counts, "", (env, io) ->
-                Pipelines.ceiling(env, io, Pipelines.EVENT_TOPICS, "warm-up/"), StorepulseJob.METRICS, "exactly-once");
+        runTopics(
+                "warm-up",
+                Pipelines.EVENT_TOPICS,
+                counts,
+                "",
+                (env, io) -> Pipelines.ceiling(env, io, Pipelines.EVENT_TOPICS, "warm-up/"),
+                StorepulseJob.METRICS,
+                "exactly-once");
         FlinkRunner.RunResult ceilingFirst =
-                runTopics("ceiling", Pipelines.EVENT_TOPICS, counts, "", (env, io) ->
-                        Pipelines.ceiling(env, io, Pipelines.EVENT_TOPICS, "ceiling/"), StorepulseJob.METRICS, "exactly-once");
+                runTopics(
+                        "ceiling",
+                        Pipelines.EVENT_TOPICS,
+                        counts,
+                        "",
+                        (env, io) -> Pipelines.ceiling(env, io, Pipelines.EVENT_TOPICS, "ceiling/"),
+                        StorepulseJob.METRICS,
+                        "exactly-once");
         List<Row> rows = new ArrayList<>();
         Map<String, FlinkRunner.RunResult> byName = new LinkedHashMap<>();
         for (JobTarget j : jobs) {
@@ -207,12 +219,26 @@ public final class BenchMain implements Callable<Integer> {
                         sqlInventory,
                         "reads stock-movements, orders"));
         FlinkRunner.RunResult ceilingAgain =
-                runTopics("ceiling-again", Pipelines.EVENT_TOPICS, counts, "", (env, io) ->
-                        Pipelines.ceiling(env, io, Pipelines.EVENT_TOPICS, "ceiling-again/"), StorepulseJob.METRICS, "exactly-once");
+                runTopics(
+                        "ceiling-again",
+                        Pipelines.EVENT_TOPICS,
+                        counts,
+                        "",
+                        (env, io) ->
+                                Pipelines.ceiling(
+                                        env, io, Pipelines.EVENT_TOPICS, "ceiling-again/"),
+                        StorepulseJob.METRICS,
+                        "exactly-once");
         FlinkRunner.RunResult ceiling =
-                ceilingAgain.eventsPerSecond() > ceilingFirst.eventsPerSecond() ? ceilingAgain : ceilingFirst;
-        notes.add("Ceiling measured twice in this run: " + Report.f(ceilingFirst.eventsPerSecond()) + " events/s before the jobs and peers, "
-                + Report.f(ceilingAgain.eventsPerSecond()) + " events/s after them; the higher is used. A warm-up pass ran before both.");
+                ceilingAgain.eventsPerSecond() > ceilingFirst.eventsPerSecond()
+                        ? ceilingAgain
+                        : ceilingFirst;
+        notes.add(
+                "Ceiling measured twice in this run: "
+                        + Report.f(ceilingFirst.eventsPerSecond())
+                        + " events/s before the jobs and peers, "
+                        + Report.f(ceilingAgain.eventsPerSecond())
+                        + " events/s after them; the higher is used. A warm-up pass ran before both.");
 
         // 3. Figures check: SQL peer vs the oracle, and the metrics job vs the SQL peer.
         Map<String, FunnelCheck.Figures> oracleFigures = oracle.figures();
@@ -781,12 +807,13 @@ public final class BenchMain implements Callable<Integer> {
                         + sqlVsOracle.onlyRight()
                         + " windows still open at the end of the input were not emitted, as expected with no further watermark).");
         if (!sqlVsOracle.allEqual()) {
-            rep.line("- Where windows differ, look first at late records. `KafkaIO` sources emit no watermarks (event time is"
-                    + " assigned after decoding), so watermarks are not per partition: reading a pre-loaded backlog, one subtask"
-                    + " drains some of its partitions well before the others, the watermark follows the fastest partition, and the"
-                    + " slower partitions' records arrive behind it and are dropped as late by the window. Counts lower than the"
-                    + " oracle's in the big topic (browse) with equal counts from the small one (orders) are the sign of it. The jobs"
-                    + " assign watermarks the same way, so they are exposed to it as well when they catch up on a backlog.");
+            rep.line(
+                    "- Where windows differ, look first at late records. `KafkaIO` sources emit no watermarks (event time is"
+                            + " assigned after decoding), so watermarks are not per partition: reading a pre-loaded backlog, one subtask"
+                            + " drains some of its partitions well before the others, the watermark follows the fastest partition, and the"
+                            + " slower partitions' records arrive behind it and are dropped as late by the window. Counts lower than the"
+                            + " oracle's in the big topic (browse) with equal counts from the small one (orders) are the sign of it. The jobs"
+                            + " assign watermarks the same way, so they are exposed to it as well when they catch up on a backlog.");
         }
         if (jobsContains(jobs, "metrics") && jobVsSql != null) {
             double ratio = jobs.get("metrics").eventsPerSecond() / sqlMetrics.eventsPerSecond();
