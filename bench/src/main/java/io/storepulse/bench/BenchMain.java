@@ -542,7 +542,7 @@ public final class BenchMain implements Callable<Integer> {
         OptionsBuilder opts = new OptionsBuilder();
         opts.include(io.storepulse.bench.jmh.SerdeBenchmark.class.getName())
                 .forks(1)
-                .warmupIterations(quick ? 1 : 3)
+                .warmupIterations(quick ? 0 : 3)
                 .warmupTime(TimeValue.seconds(quick ? 1 : 2))
                 .measurementIterations(quick ? 1 : 5)
                 .measurementTime(TimeValue.seconds(quick ? 1 : 2))
@@ -1023,7 +1023,7 @@ public final class BenchMain implements Callable<Integer> {
             rep.line(
                     "`SerdeBenchmark` ("
                             + ("quick".equals(jmh)
-                                    ? "quick: 1 warm-up and 1 measurement iteration of 1 s"
+                                    ? "quick: no warm-up, 1 measurement iteration of 1 s"
                                     : "3 warm-up and 5 measurement iterations of 2 s")
                             + ", 1 fork, 1 thread):");
             rep.line("");

@@ -21,7 +21,7 @@ class BenchHarnessITCase {
                         "--variant", "ci",
                         "--events", "6000",
                         "--users", "500",
-                        "--scaling-keys", "500,2000",
+                        "--scaling-keys", "500",
                         "--scaling-events", "4000",
                         "--checkpoint-interval", "1s",
                         "--latency-seconds", "5",
