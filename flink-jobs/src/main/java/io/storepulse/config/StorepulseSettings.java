@@ -140,7 +140,7 @@ public final class StorepulseSettings implements Serializable {
 
     @Option(
             names = "--max-parallelism",
-            defaultValue = "${env:STOREPULSE_MAX_PARALLELISM:-128}",
+            defaultValue = "${env:STOREPULSE_MAX_PARALLELISM:-720}",
             description = "Key groups; fixed for the life of the job's state.")
     int maxParallelism;
 

@@ -44,10 +44,14 @@ public final class ConfluentAvroSerializationSchema<T extends SpecificRecord>
     public ProducerRecord<byte[], byte[]> serialize(
             T element, KafkaSinkContext context, Long timestamp) {
         String key = keyFunction.key(element);
+        // The Kafka timestamp is left to the producer (append time), not the element's event
+        // time: a shop clock far in the future would otherwise make the broker refuse the write
+        // (log.message.timestamp.after.max.ms) and fail the job on bad input. Event time is in
+        // the record itself.
         return new ProducerRecord<>(
                 topic,
                 null,
-                timestamp,
+                null,
                 key == null ? null : key.getBytes(StandardCharsets.UTF_8),
                 encoder.encode(element));
     }

@@ -132,7 +132,9 @@ public final class SharedStack {
         return StorepulseSettings.fromArgs(args.toArray(String[]::new));
     }
 
-    /** Creates topics with the catalogue's partitions and cleanup policy. */
+    /**
+     * Creates topics with the catalogue's partitions and cleanup policy; existing ones are kept.
+     */
     public void createTopics(Topic<?>... topics) {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
             List<NewTopic> newTopics = new ArrayList<>();
@@ -141,7 +143,16 @@ public final class SharedStack {
                         new NewTopic(t.name(), t.partitions(), (short) 1)
                                 .configs(Map.of("cleanup.policy", t.cleanupPolicy())));
             }
-            admin.createTopics(newTopics).all().get(60, TimeUnit.SECONDS);
+            for (var result : admin.createTopics(newTopics).values().entrySet()) {
+                try {
+                    result.getValue().get(60, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause()
+                            instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
         } catch (Exception e) {
             throw new IllegalStateException("cannot create topics", e);
         }

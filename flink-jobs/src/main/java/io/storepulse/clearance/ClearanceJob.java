@@ -1,0 +1,288 @@
+package io.storepulse.clearance;
+
+import io.storepulse.config.KafkaIO;
+import io.storepulse.config.StorepulseSettings;
+import io.storepulse.rules.RuleCatalog;
+import io.storepulse.rules.RuleUpdate;
+import io.storepulse.rules.RulesState;
+import io.storepulse.serde.DeadLetters;
+import io.storepulse.serde.Decoded;
+import io.storepulse.serde.Validator;
+import io.storepulse.topics.StorepulseJob;
+import io.storepulse.topics.Topics;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import storepulse.v1.actions.DeadLetter;
+import storepulse.v1.actions.InventoryLevel;
+import storepulse.v1.actions.PriceAction;
+import storepulse.v1.events.OrderEvent;
+import storepulse.v1.events.OrderEventType;
+import storepulse.v1.events.OrderLine;
+import storepulse.v1.events.Product;
+import storepulse.v1.events.RuleJob;
+
+/**
+ * Clearance pricing: tiered markdowns for slow movers, overstock and near-expiry lots, with floors,
+ * no flapping, and a RESTORE when the reason is gone. See {@code docs/jobs/clearance.md}.
+ *
+ * <p>Reads {@code orders} (sales), {@code inventory-levels} (stock per SKU and warehouse, from the
+ * inventory job), {@code catalog} and {@code rules}; writes {@code price-actions} and {@code
+ * dead-letters}. All per-SKU logic is in {@link ClearancePricer}.
+ */
+public final class ClearanceJob {
+
+    private ClearanceJob() {}
+
+    /**
+     * The decoded, validated inputs, and the dead letters their decoding produced (null when there
+     * are none, as in tests), which {@link #build} sends on with the job's own.
+     */
+    public record Inputs(
+            DataStream<OrderEvent> orders,
+            DataStream<InventoryLevel> levels,
+            DataStream<Product> catalog,
+            DataStream<RuleUpdate> rules,
+            DataStream<DeadLetter> decodeDeadLetters) {}
+
+    /** Where results go; tests hand in their own sinks. */
+    public record Outputs(Sink<PriceAction> priceActions, Sink<DeadLetter> deadLetters) {}
+
+    /**
+     * How far behind the watermark a sale may still arrive and count. Evaluations of a SKU wait
+     * this long in event time, so a sale within it changes nothing that was already decided.
+     */
+    public static final Duration ALLOWED_LATENESS = Duration.ofHours(1);
+
+    /** Every documented rule parameter of this job, with defaults. */
+    public static final RuleCatalog RULES = new RuleCatalog(RuleJob.CLEARANCE, ClearanceParams.ALL);
+
+    /** Wires the pipeline: watermarks, sales per SKU, the keyed pricer with rules, sinks. */
+    public static void build(Inputs in, Outputs out) {
+        // Order events come from many shop clients through several partitions; we assume they
+        // are at most 5 minutes out of order. Sales later than that still count within
+        // ALLOWED_LATENESS; later ones become TOO_LATE dead letters.
+        WatermarkStrategy<OrderEvent> orderWatermarks =
+                WatermarkStrategy.<OrderEvent>forBoundedOutOfOrderness(Duration.ofMinutes(5))
+                        .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
+                        .withIdleness(Duration.ofMinutes(1));
+        // Levels are written by the inventory job per sku@warehouse in event-time order per key;
+        // across keys and partitions we allow 5 minutes.
+        WatermarkStrategy<InventoryLevel> levelWatermarks =
+                WatermarkStrategy.<InventoryLevel>forBoundedOutOfOrderness(Duration.ofMinutes(5))
+                        .withTimestampAssigner((l, ts) -> l.getUpdatedAt().toEpochMilli())
+                        .withIdleness(Duration.ofMinutes(1));
+        // The catalog is reference data: a compacted topic whose updated_at can be months old.
+        // It must not hold event time back, so it never takes part in the watermark.
+        WatermarkStrategy<Product> catalogWatermarks =
+                ClearanceJob.<Product>timeless()
+                        .withTimestampAssigner((p, ts) -> p.getUpdatedAt().toEpochMilli());
+        // Rules apply from the moment they arrive and take no part in the watermark either.
+        WatermarkStrategy<RuleUpdate> ruleWatermarks = timeless();
+
+        DataStream<SkuSignal> sales =
+                in.orders()
+                        .assignTimestampsAndWatermarks(orderWatermarks)
+                        .uid("clearance-order-watermarks")
+                        .name("Order watermarks")
+                        .flatMap(
+                                (OrderEvent e, org.apache.flink.util.Collector<SkuSignal> out2) ->
+                                        explodeSales(e, out2))
+                        .returns(TypeInformation.of(SkuSignal.class))
+                        .uid("clearance-sales-by-sku")
+                        .name("Sales by SKU");
+        DataStream<SkuSignal> levels =
+                in.levels()
+                        .assignTimestampsAndWatermarks(levelWatermarks)
+                        .uid("clearance-level-watermarks")
+                        .name("Level watermarks")
+                        .map(SkuSignal::level)
+                        .returns(TypeInformation.of(SkuSignal.class))
+                        .uid("clearance-levels-by-sku")
+                        .name("Levels by SKU");
+        DataStream<SkuSignal> products =
+                in.catalog()
+                        .assignTimestampsAndWatermarks(catalogWatermarks)
+                        .uid("clearance-catalog-timestamps")
+                        .name("Catalog timestamps")
+                        .map(SkuSignal::product)
+                        .returns(TypeInformation.of(SkuSignal.class))
+                        .uid("clearance-products-by-sku")
+                        .name("Products by SKU");
+        BroadcastStream<RuleUpdate> rules =
+                in.rules()
+                        .assignTimestampsAndWatermarks(ruleWatermarks)
+                        .uid("clearance-rule-watermarks")
+                        .name("Rule watermarks")
+                        .broadcast(RulesState.DESCRIPTOR);
+
+        SingleOutputStreamOperator<PriceAction> actions =
+                sales.union(levels, products)
+                        .keyBy(SkuSignal::getSku, Types.STRING)
+                        .connect(rules)
+                        .process(new ClearancePricer())
+                        .returns(TypeInformation.of(PriceAction.class))
+                        .uid("clearance-pricer")
+                        .name("Clearance pricer");
+
+        actions.sinkTo(out.priceActions()).uid("price-actions-sink").name("price-actions");
+        DataStream<DeadLetter> deadLetters = actions.getSideOutput(DeadLetters.TAG);
+        if (in.decodeDeadLetters() != null) {
+            deadLetters = deadLetters.union(in.decodeDeadLetters());
+        }
+        deadLetters
+                .sinkTo(out.deadLetters())
+                .uid("clearance-dead-letters-sink")
+                .name("dead-letters");
+    }
+
+    /** Reads the four inputs from Kafka, builds the pipeline and runs it. */
+    public static void main(String[] args) throws Exception {
+        StorepulseSettings settings = StorepulseSettings.fromArgs(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        KafkaIO.configure(env, settings);
+        KafkaIO kafka = new KafkaIO(settings, StorepulseJob.CLEARANCE);
+        build(env, kafka);
+        env.execute(StorepulseJob.CLEARANCE.id());
+    }
+
+    /** The Kafka wiring of {@link #main}, also used by the Kafka integration test. */
+    public static void build(StreamExecutionEnvironment env, KafkaIO kafka) {
+        Decoded<OrderEvent> orders = kafka.read(env, Topics.ORDERS, ORDER_VALIDATOR);
+        Decoded<InventoryLevel> levels = kafka.read(env, Topics.INVENTORY_LEVELS, LEVEL_VALIDATOR);
+        Decoded<Product> catalog = kafka.read(env, Topics.CATALOG, CATALOG_VALIDATOR);
+        Decoded<RuleUpdate> rules = kafka.readRules(env, RULES);
+        DataStream<DeadLetter> decodeDeadLetters =
+                orders.deadLetters()
+                        .union(levels.deadLetters(), catalog.deadLetters(), rules.deadLetters());
+        build(
+                new Inputs(
+                        orders.records(),
+                        levels.records(),
+                        catalog.records(),
+                        rules.records(),
+                        decodeDeadLetters),
+                new Outputs(
+                        kafka.sink(Topics.PRICE_ACTIONS, PriceAction::getSku),
+                        kafka.deadLetterSink()));
+    }
+
+    /** Impossible orders: no lines, a line without SKU, or a non-positive quantity. */
+    public static final Validator<OrderEvent> ORDER_VALIDATOR =
+            o -> {
+                if (o.getLines() == null || o.getLines().isEmpty()) {
+                    return "order event " + o.getEventId() + " has no lines";
+                }
+                for (OrderLine line : o.getLines()) {
+                    if (line.getSku() == null || line.getSku().isBlank()) {
+                        return "order event " + o.getEventId() + " has a line without sku";
+                    }
+                    if (line.getQuantity() <= 0) {
+                        return "order event "
+                                + o.getEventId()
+                                + " has quantity "
+                                + line.getQuantity()
+                                + " for "
+                                + line.getSku();
+                    }
+                }
+                return null;
+            };
+
+    /** Impossible stock levels: no SKU or warehouse, negative on hand. */
+    public static final Validator<InventoryLevel> LEVEL_VALIDATOR =
+            l -> {
+                if (l.getSku() == null || l.getSku().isBlank() || l.getWarehouseId() == null) {
+                    return "inventory level without sku or warehouse";
+                }
+                if (l.getOnHand() < 0) {
+                    return "on_hand " + l.getOnHand() + " of " + l.getSku() + " is negative";
+                }
+                return null;
+            };
+
+    /** Impossible catalog records: see {@link #catalogProblem}. The SKU stays unpriced. */
+    public static final Validator<Product> CATALOG_VALIDATOR = ClearanceJob::catalogProblem;
+
+    /**
+     * One sale signal per SKU of a PLACED (positive units) or CANCELLED (negative units) order
+     * event; lines of the same SKU are summed. Other order events do not change units sold.
+     */
+    static void explodeSales(OrderEvent e, org.apache.flink.util.Collector<SkuSignal> out) {
+        int sign;
+        if (e.getType() == OrderEventType.PLACED) {
+            sign = 1;
+        } else if (e.getType() == OrderEventType.CANCELLED) {
+            sign = -1;
+        } else {
+            return;
+        }
+        Map<String, Long> units = new LinkedHashMap<>();
+        for (OrderLine line : e.getLines()) {
+            if (line.getQuantity() > 0) {
+                units.merge(line.getSku(), (long) line.getQuantity(), Long::sum);
+            }
+        }
+        long at = e.getEventTime().toEpochMilli();
+        units.forEach((sku, n) -> out.collect(SkuSignal.sale(sku, e.getEventId(), sign * n, at)));
+    }
+
+    /**
+     * Why a catalog record cannot be priced, or null when it can: a negative or zero list price, a
+     * negative cost or min_price, or a min_price above list.
+     */
+    public static String catalogProblem(Product p) {
+        if (p.getSku() == null || p.getSku().isBlank()) {
+            return "product without sku";
+        }
+        BigDecimal list = p.getListPrice();
+        if (list == null || list.signum() <= 0) {
+            return "list_price " + list + " of " + p.getSku() + " is not positive";
+        }
+        if (p.getUnitCost() == null || p.getUnitCost().signum() < 0) {
+            return "unit_cost " + p.getUnitCost() + " of " + p.getSku() + " is negative";
+        }
+        if (p.getMinPrice() == null || p.getMinPrice().signum() < 0) {
+            return "min_price " + p.getMinPrice() + " of " + p.getSku() + " is negative";
+        }
+        if (p.getMinPrice().compareTo(list) > 0) {
+            return "min_price "
+                    + p.getMinPrice()
+                    + " of "
+                    + p.getSku()
+                    + " is above list_price "
+                    + list;
+        }
+        return null;
+    }
+
+    /**
+     * A strategy for inputs that must never drive event time: they are permanently idle, so the
+     * keyed pricer's watermark follows orders and levels alone. (Emitting Long.MAX_VALUE instead
+     * would let event time run to infinity whenever orders and levels go idle.)
+     */
+    static <T> WatermarkStrategy<T> timeless() {
+        return WatermarkStrategy.forGenerator(
+                ctx ->
+                        new WatermarkGenerator<T>() {
+                            @Override
+                            public void onEvent(T event, long ts, WatermarkOutput output) {}
+
+                            @Override
+                            public void onPeriodicEmit(WatermarkOutput output) {
+                                output.markIdle();
+                            }
+                        });
+    }
+}
