@@ -103,25 +103,38 @@ public final class JobTarget {
         Class<?> inputsType = build.getParameterTypes()[0];
         Class<?> outputsType = build.getParameterTypes()[1];
         List<DataStream<DeadLetter>> deadLetters = new ArrayList<>();
+        boolean jobTakesDecodeDeadLetters = false;
         try {
-            Object inputs =
-                    construct(inputsType, inputArgs(env, io, inputsType, meterPrefix, deadLetters));
+            Object[] args = inputArgs(env, io, inputsType, meterPrefix, deadLetters);
+            // A DataStream<DeadLetter> input is the union of the decode steps' dead letters, which
+            // the job routes to its own dead-letter sink (one sink: one transactional-id prefix).
+            RecordComponent[] comps = inputsType.getRecordComponents();
+            for (int i = 0; i < comps.length; i++) {
+                if (typeArgument(comps[i].getGenericType()) == DeadLetter.class) {
+                    args[i] = union(deadLetters);
+                    jobTakesDecodeDeadLetters = true;
+                }
+            }
+            Object inputs = construct(inputsType, args);
             Object outputs = construct(outputsType, outputArgs(io, outputsType));
             build.invoke(null, inputs, outputs);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot wire " + job, e);
         }
-        // Dead letters from decoding: the job gets the records; the suite drains these (there are
-        // none).
-        if (!deadLetters.isEmpty()) {
-            DataStream<DeadLetter> all = deadLetters.get(0);
-            for (int i = 1; i < deadLetters.size(); i++) {
-                all = all.union(deadLetters.get(i));
-            }
-            all.sinkTo(io.deadLetterSink())
+        if (!jobTakesDecodeDeadLetters) {
+            union(deadLetters)
+                    .sinkTo(io.deadLetterSink())
                     .uid("bench-decode-dead-letters")
                     .name("decode dead letters");
         }
+    }
+
+    private static DataStream<DeadLetter> union(List<DataStream<DeadLetter>> deadLetters) {
+        DataStream<DeadLetter> all = deadLetters.get(0);
+        for (int i = 1; i < deadLetters.size(); i++) {
+            all = all.union(deadLetters.get(i));
+        }
+        return all;
     }
 
     private Object[] inputArgs(
