@@ -1,0 +1,1062 @@
+package io.storepulse.bench;
+
+import io.storepulse.bench.Report.Micro;
+import io.storepulse.bench.Report.Row;
+import io.storepulse.bench.Report.ScalePoint;
+import io.storepulse.config.KafkaIO;
+import io.storepulse.config.StorepulseSettings;
+import io.storepulse.topics.StorepulseJob;
+import io.storepulse.topics.Topic;
+import io.storepulse.topics.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import storepulse.v1.actions.FunnelMetrics;
+
+/**
+ * The benchmark suite: ceiling, each job's throughput as a ratio to it, Flink SQL peers, latency,
+ * scaling with distinct keys and JMH micro-benchmarks, all in one run against a real broker and
+ * registry; writes {@code docs/benchmarks/README.md} and PNG charts. Goals are reported, never
+ * asserted.
+ */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Storepulse benchmark suite.")
+public final class BenchMain implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BenchMain.class);
+    private static final long SEED = 20261123L;
+
+    @Option(names = "--events", description = "Events pre-loaded for the throughput runs.")
+    long events = 1_000_000;
+
+    @Option(names = "--users", description = "Distinct users/visitors in the throughput runs.")
+    int users = 100_000;
+
+    @Option(
+            names = "--scaling-keys",
+            split = ",",
+            description = "Distinct users per scaling point.")
+    List<Integer> scalingKeys = List.of(10_000, 100_000, 1_000_000);
+
+    @Option(
+            names = "--scaling-events",
+            description = "Events per scaling point (default: --events).")
+    long scalingEvents = -1;
+
+    @Option(names = "--checkpoint-interval", description = "Checkpoint interval.")
+    String checkpointInterval = "10s";
+
+    @Option(names = "--latency-seconds", description = "Length of each latency run.")
+    int latencySeconds = 60;
+
+    @Option(names = "--jmh", description = "full, quick or off.")
+    String jmh = "full";
+
+    @Option(names = "--out", description = "Report directory.")
+    Path out = Path.of("docs/benchmarks");
+
+    @Option(names = "--work", description = "Working directory (broker data, logs, checkpoints).")
+    Path work = Path.of("bench/target/bench-work");
+
+    @Option(
+            names = "--bootstrap-servers",
+            description = "Use a running broker instead of starting one.")
+    String bootstrapServers;
+
+    @Option(names = "--registry-url", description = "Use a running registry (ccompat API URL).")
+    String registryUrl;
+
+    @Option(names = "--variant", description = "Label of this run in the report (full, ci).")
+    String variant = "full";
+
+    private BenchStack stack;
+    private FlinkRunner runner;
+    private final List<String> notes = new ArrayList<>();
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new BenchMain()).execute(args);
+        System.exit(code);
+    }
+
+    /** For tests: runs the suite without exiting the JVM. */
+    public static int run(String... args) {
+        return new CommandLine(new BenchMain()).execute(args);
+    }
+
+    private int skus(int users) {
+        return Math.max(100, users / 10);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Instant started = Instant.now();
+        double loadBefore = loadAverage();
+        if (scalingEvents < 0) {
+            scalingEvents = events;
+        }
+        Files.createDirectories(work);
+        stack =
+                bootstrapServers != null && registryUrl != null
+                        ? BenchStack.external(bootstrapServers, registryUrl)
+                        : BenchStack.start(work.resolve("stack-" + System.currentTimeMillis()));
+        try (BenchStack s = stack;
+                FlinkRunner r = new FlinkRunner(4)) {
+            runner = r;
+            return suite(started, loadBefore);
+        }
+    }
+
+    private int suite(Instant started, double loadBefore) throws Exception {
+        Report report = new Report(out);
+        List<Topic<?>> catalogTopics = new ArrayList<>(Topics.ALL);
+        catalogTopics.addAll(
+                List.of(Pipelines.PASS_THROUGH, Pipelines.SQL_METRICS, Pipelines.SQL_LEVELS));
+        createTopics(catalogTopics);
+
+        // 1. Pre-load the realistic mix.
+        FunnelCheck oracle = new FunnelCheck();
+        Map<String, Long> counts = preload(users, events, oracle);
+        List<JobTarget> jobs = new ArrayList<>();
+        for (StorepulseJob j : StorepulseJob.values()) {
+            jobs.add(JobTarget.of(j));
+        }
+
+        // 2. Ceiling, jobs and peers on the same input. A first, unreported pass warms the JVM up
+        // (class loading, JIT); the ceiling runs again after the jobs and peers, and the higher of
+        // the two is the ceiling, so that ratios are not flattered by a cold or unlucky baseline.
+        runTopics(
+                "warm-up",
+                Pipelines.EVENT_TOPICS,
+                counts,
+                "",
+                (env, io) -> Pipelines.ceiling(env, io, Pipelines.EVENT_TOPICS, "warm-up/"),
+                StorepulseJob.METRICS,
+                "exactly-once");
+        FlinkRunner.RunResult ceilingFirst =
+                runTopics(
+                        "ceiling",
+                        Pipelines.EVENT_TOPICS,
+                        counts,
+                        "",
+                        (env, io) -> Pipelines.ceiling(env, io, Pipelines.EVENT_TOPICS, "ceiling/"),
+                        StorepulseJob.METRICS,
+                        "exactly-once");
+        List<Row> rows = new ArrayList<>();
+        Map<String, FlinkRunner.RunResult> byName = new LinkedHashMap<>();
+        for (JobTarget j : jobs) {
+            if (!j.available()) {
+                rows.add(new Row(j.name(), "job", null, j.problem().orElse("")));
+                continue;
+            }
+            createTopics(j.job().outputs());
+            try {
+                FlinkRunner.RunResult res =
+                        runTopics(
+                                j.name(),
+                                j.meteredTopics(),
+                                counts,
+                                "",
+                                (env, io) -> j.build(env, io, j.name() + "/"),
+                                j.job(),
+                                "exactly-once");
+                rows.add(new Row(j.name(), "job", res, "reads " + names(j.meteredTopics())));
+                byName.put(j.name(), res);
+            } catch (RuntimeException e) {
+                LOG.error("job {} failed", j.name(), e);
+                rows.add(new Row(j.name(), "job", null, "failed: " + firstLine(e)));
+            }
+        }
+        List<Topic<?>> metricsTopics = List.of(Topics.BROWSE, Topics.ORDERS);
+        FlinkRunner.RunResult sqlMetrics =
+                runTopics(
+                        "sql-metrics-peer",
+                        metricsTopics,
+                        counts,
+                        "",
+                        (env, io) -> Pipelines.sqlMetricsPeer(env, io, "sql-metrics-peer/"),
+                        StorepulseJob.METRICS,
+                        "exactly-once");
+        rows.add(new Row("sql-metrics-peer", "Flink SQL peer", sqlMetrics, "reads browse, orders"));
+        List<Topic<?>> invTopics = List.of(Topics.STOCK_MOVEMENTS, Topics.ORDERS);
+        FlinkRunner.RunResult sqlInventory =
+                runTopics(
+                        "sql-inventory-peer",
+                        invTopics,
+                        counts,
+                        "",
+                        (env, io) -> Pipelines.sqlInventoryPeer(env, io, "sql-inventory-peer/"),
+                        StorepulseJob.INVENTORY,
+                        "exactly-once");
+        rows.add(
+                new Row(
+                        "sql-inventory-peer",
+                        "Flink SQL peer",
+                        sqlInventory,
+                        "reads stock-movements, orders"));
+        FlinkRunner.RunResult ceilingAgain =
+                runTopics(
+                        "ceiling-again",
+                        Pipelines.EVENT_TOPICS,
+                        counts,
+                        "",
+                        (env, io) ->
+                                Pipelines.ceiling(
+                                        env, io, Pipelines.EVENT_TOPICS, "ceiling-again/"),
+                        StorepulseJob.METRICS,
+                        "exactly-once");
+        FlinkRunner.RunResult ceiling =
+                ceilingAgain.eventsPerSecond() > ceilingFirst.eventsPerSecond()
+                        ? ceilingAgain
+                        : ceilingFirst;
+        notes.add(
+                "Ceiling measured twice in this run: "
+                        + Report.f(ceilingFirst.eventsPerSecond())
+                        + " events/s before the jobs and peers, "
+                        + Report.f(ceilingAgain.eventsPerSecond())
+                        + " events/s after them; the higher is used. A warm-up pass ran before both.");
+
+        // 3. Figures check: SQL peer vs the oracle, and the metrics job vs the SQL peer.
+        Map<String, FunnelCheck.Figures> oracleFigures = oracle.figures();
+        Map<String, FunnelCheck.Figures> sqlFigures =
+                FunnelCheck.ofMetrics(
+                        TopicReader.readAll(
+                                stack.bootstrapServers(),
+                                stack.registryUrl(),
+                                Pipelines.SQL_METRICS,
+                                Duration.ofSeconds(60)));
+        FunnelCheck.Comparison sqlVsOracle = FunnelCheck.compare(sqlFigures, oracleFigures);
+        FunnelCheck.Comparison jobVsSql = null;
+        if (byName.containsKey("metrics")) {
+            List<FunnelMetrics> jobMetrics =
+                    TopicReader.readAll(
+                            stack.bootstrapServers(),
+                            stack.registryUrl(),
+                            Topics.CONVERSION_METRICS,
+                            Duration.ofSeconds(60));
+            jobVsSql = FunnelCheck.compare(FunnelCheck.ofMetrics(jobMetrics), sqlFigures);
+        }
+
+        // 4. Latency at about half the sustainable rate.
+        List<LatencyProbe.Result> latency = new ArrayList<>();
+        latency.addAll(
+                latencyOf(
+                        "ceiling",
+                        Pipelines.EVENT_TOPICS,
+                        Pipelines.PASS_THROUGH,
+                        ceiling.eventsPerSecond(),
+                        counts,
+                        null));
+        for (JobTarget j : jobs) {
+            if (j.available()
+                    && j.job() == StorepulseJob.INVENTORY
+                    && byName.containsKey(j.name())) {
+                latency.addAll(
+                        latencyOf(
+                                j.name(),
+                                j.meteredTopics(),
+                                Topics.INVENTORY_LEVELS,
+                                byName.get(j.name()).eventsPerSecond(),
+                                counts,
+                                j));
+            }
+        }
+
+        // 5. Scaling with distinct keys.
+        List<ScalePoint> scaling = new ArrayList<>();
+        for (int keys : scalingKeys) {
+            createTopics(Pipelines.EVENT_TOPICS);
+            createTopics(List.of(Topics.CATALOG));
+            Map<String, Long> c = preload(keys, scalingEvents, null);
+            scaling.add(
+                    new ScalePoint(
+                            "keyed-baseline",
+                            keys,
+                            runTopics(
+                                    "keyed-baseline-" + keys,
+                                    Pipelines.EVENT_TOPICS,
+                                    c,
+                                    "",
+                                    (env, io) ->
+                                            Pipelines.keyedBaseline(
+                                                    env,
+                                                    io,
+                                                    Pipelines.EVENT_TOPICS,
+                                                    "keyed-baseline-" + keys + "/"),
+                                    StorepulseJob.ENGAGEMENT,
+                                    "exactly-once")));
+            scaling.add(
+                    new ScalePoint(
+                            "sql-inventory-peer",
+                            keys,
+                            runTopics(
+                                    "sql-inventory-peer-" + keys,
+                                    invTopics,
+                                    c,
+                                    "",
+                                    (env, io) ->
+                                            Pipelines.sqlInventoryPeer(
+                                                    env, io, "sql-inventory-peer-" + keys + "/"),
+                                    StorepulseJob.INVENTORY,
+                                    "exactly-once")));
+            for (JobTarget j : jobs) {
+                if (j.available() && byName.containsKey(j.name())) {
+                    createTopics(j.job().outputs());
+                    try {
+                        scaling.add(
+                                new ScalePoint(
+                                        j.name(),
+                                        keys,
+                                        runTopics(
+                                                j.name() + "-" + keys,
+                                                j.meteredTopics(),
+                                                c,
+                                                "",
+                                                (env, io) ->
+                                                        j.build(
+                                                                env,
+                                                                io,
+                                                                j.name() + "-" + keys + "/"),
+                                                j.job(),
+                                                "exactly-once")));
+                    } catch (RuntimeException e) {
+                        notes.add(
+                                "Scaling of "
+                                        + j.name()
+                                        + " at "
+                                        + keys
+                                        + " keys failed: "
+                                        + firstLine(e));
+                    }
+                }
+            }
+        }
+
+        // 6. Micro-benchmarks.
+        List<Micro> micro = "off".equals(jmh) ? List.of() : micro();
+
+        writeReport(
+                report,
+                started,
+                loadBefore,
+                counts,
+                ceiling,
+                rows,
+                byName,
+                sqlMetrics,
+                sqlInventory,
+                sqlVsOracle,
+                jobVsSql,
+                latency,
+                scaling,
+                micro,
+                jobs);
+        return 0;
+    }
+
+    private Map<String, Long> preload(int users, long n, FunnelCheck oracle) {
+        long start =
+                Instant.now()
+                        .truncatedTo(ChronoUnit.HOURS)
+                        .minus(Duration.ofDays(1))
+                        .toEpochMilli();
+        // Simulated time spans about 30 minutes whatever the size: about 30 one-minute windows.
+        double rate = Math.max(5, n / 1800.0);
+        ShopGenerator gen = new ShopGenerator(SEED + users, users, skus(users), start, rate);
+        long t0 = System.nanoTime();
+        try (Loader loader = new Loader(stack.bootstrapServers(), stack.registryUrl(), false)) {
+            gen.catalog().forEach(loader::send);
+            for (long i = 0; i < n; i++) {
+                ShopGenerator.Event e = gen.next();
+                if (oracle != null) {
+                    oracle.accept(e);
+                }
+                loader.send(e);
+            }
+            loader.flush();
+            LOG.info(
+                    "pre-loaded {} events for {} users in {} s: {}",
+                    n,
+                    users,
+                    (System.nanoTime() - t0) / 1e9,
+                    loader.counts());
+            return new LinkedHashMap<>(loader.counts());
+        }
+    }
+
+    private FlinkRunner.RunResult runTopics(
+            String name,
+            List<Topic<?>> topics,
+            Map<String, Long> counts,
+            String unused,
+            BiConsumer<StreamExecutionEnvironment, KafkaIO> pipeline,
+            StorepulseJob as,
+            String delivery) {
+        StorepulseSettings settings = settings(delivery, "earliest");
+        String prefix = pipelinePrefix(name);
+        List<String> meters = new ArrayList<>();
+        List<Long> expected = new ArrayList<>();
+        for (Topic<?> t : topics) {
+            meters.add(prefix + t.name());
+            expected.add(counts.getOrDefault(t.name(), 0L));
+        }
+        long total = expected.stream().mapToLong(Long::longValue).sum();
+        Duration timeout = Duration.ofSeconds(120 + total / 2_000);
+        LOG.info("running {} over {} records", name, total);
+        return runner.run(
+                name,
+                env -> {
+                    KafkaIO.configure(env, settings);
+                    pipeline.accept(env, new KafkaIO(settings, as));
+                },
+                meters,
+                expected,
+                timeout);
+    }
+
+    /** Meter prefixes are the pipeline name plus '/'; runs pass the same prefix to pipelines. */
+    private static String pipelinePrefix(String name) {
+        return name + "/";
+    }
+
+    private StorepulseSettings settings(String delivery, String startingOffsets) {
+        return StorepulseSettings.fromArgs(
+                "--bootstrap-servers",
+                stack.bootstrapServers(),
+                "--registry-url",
+                stack.registryUrl(),
+                "--checkpoint-interval",
+                checkpointInterval,
+                "--checkpoint-dir",
+                work.toAbsolutePath().resolve("checkpoints").toUri().toString(),
+                "--parallelism",
+                "2",
+                "--delivery",
+                delivery,
+                "--starting-offsets",
+                startingOffsets,
+                "--transaction-timeout",
+                "5m",
+                "--group-suffix",
+                "-bench-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    private List<LatencyProbe.Result> latencyOf(
+            String name,
+            List<Topic<?>> inputs,
+            Topic<?> output,
+            double sustainable,
+            Map<String, Long> counts,
+            JobTarget job) {
+        List<LatencyProbe.Result> results = new ArrayList<>();
+        long inputShare = inputs.stream().mapToLong(t -> counts.getOrDefault(t.name(), 0L)).sum();
+        long all =
+                Pipelines.EVENT_TOPICS.stream()
+                        .mapToLong(t -> counts.getOrDefault(t.name(), 0L))
+                        .sum();
+        double share = all == 0 ? 1 : (double) inputShare / all;
+        double rate = Math.max(50, Math.min(sustainable / 2, 20_000));
+        for (String delivery : List.of("exactly-once", "at-least-once")) {
+            StorepulseSettings settings = settings(delivery, "latest");
+            String prefix = "latency-" + name + "-" + delivery + "/";
+            JobID id =
+                    runner.start(
+                            env -> {
+                                KafkaIO.configure(env, settings);
+                                KafkaIO io =
+                                        new KafkaIO(
+                                                settings,
+                                                job == null ? StorepulseJob.METRICS : job.job());
+                                if (job == null) {
+                                    Pipelines.ceiling(env, io, inputs, prefix);
+                                } else {
+                                    job.build(env, io, prefix);
+                                }
+                            });
+            try {
+                runner.awaitRunning(id, Duration.ofSeconds(120));
+                BenchStack.sleep(3_000); // sources assigned and at the end of their partitions
+                Duration interval =
+                        StorepulseSettings.fromArgs("--checkpoint-interval", checkpointInterval)
+                                .checkpointIntervalDuration();
+                LatencyProbe.Result r =
+                        LatencyProbe.measure(
+                                name,
+                                delivery,
+                                stack.bootstrapServers(),
+                                stack.registryUrl(),
+                                new HashSet<>(inputs),
+                                output,
+                                rate / share,
+                                Duration.ofSeconds(latencySeconds),
+                                Duration.ofSeconds(Math.max(2, latencySeconds / 5)),
+                                interval.multipliedBy(2).plusSeconds(3),
+                                SEED,
+                                users,
+                                skus(users));
+                results.add(
+                        new LatencyProbe.Result(
+                                r.name(),
+                                r.delivery(),
+                                rate,
+                                r.achievedRate(),
+                                r.samples(),
+                                r.p50(),
+                                r.p99(),
+                                r.p999(),
+                                r.max()));
+                LOG.info("latency {}", r);
+            } finally {
+                runner.cancel(id);
+            }
+        }
+        return results;
+    }
+
+    private List<Micro> micro() {
+        boolean quick = "quick".equals(jmh);
+        OptionsBuilder opts = new OptionsBuilder();
+        opts.include(io.storepulse.bench.jmh.SerdeBenchmark.class.getName())
+                .forks(1)
+                .warmupIterations(quick ? 0 : 3)
+                .warmupTime(TimeValue.seconds(quick ? 1 : 2))
+                .measurementIterations(quick ? 1 : 5)
+                .measurementTime(TimeValue.seconds(quick ? 1 : 2))
+                .threads(1)
+                .jvmArgs(
+                        "-Xms256m",
+                        "-Xmx512m",
+                        "-Dstorepulse.bench.registry=" + stack.registryUrl())
+                .shouldFailOnError(true);
+        try {
+            List<Micro> out = new ArrayList<>();
+            for (RunResult r : new Runner(opts.build()).run()) {
+                out.add(
+                        new Micro(
+                                r.getParams().getBenchmark().replaceAll(".*\\.", ""),
+                                r.getPrimaryResult().getScore(),
+                                r.getPrimaryResult().getScoreError(),
+                                r.getPrimaryResult().getScoreUnit()));
+            }
+            return out;
+        } catch (Exception e) {
+            notes.add("JMH failed: " + firstLine(e));
+            LOG.error("JMH failed", e);
+            return List.of();
+        }
+    }
+
+    private void createTopics(List<Topic<?>> topics) {
+        Map<Integer, List<String>> byPartitions =
+                topics.stream()
+                        .collect(
+                                Collectors.groupingBy(
+                                        Topic::partitions,
+                                        Collectors.mapping(Topic::name, Collectors.toList())));
+        byPartitions.forEach((p, names) -> stack.recreateTopics(names, p));
+    }
+
+    private static String names(List<Topic<?>> topics) {
+        return topics.stream().map(Topic::name).collect(Collectors.joining(", "));
+    }
+
+    static String firstLine(Throwable e) {
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return (nl > 0 ? m.substring(0, nl) : m).replace('|', '/');
+    }
+
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (Exception e) {
+            return Double.NaN;
+        }
+    }
+
+    static String memTotal() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (l.startsWith("MemTotal:")) {
+                    long kb = Long.parseLong(l.replaceAll("[^0-9]", ""));
+                    return String.format(Locale.ROOT, "%.1f GiB", kb / 1024.0 / 1024.0);
+                }
+            }
+        } catch (Exception e) {
+            // fall through
+        }
+        return "unknown";
+    }
+
+    static String cpuModel() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (l.startsWith("model name")) {
+                    return l.substring(l.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (Exception e) {
+            // fall through
+        }
+        return "unknown";
+    }
+
+    private void writeReport(
+            Report rep,
+            Instant started,
+            double loadBefore,
+            Map<String, Long> counts,
+            FlinkRunner.RunResult ceiling,
+            List<Row> rows,
+            Map<String, FlinkRunner.RunResult> jobs,
+            FlinkRunner.RunResult sqlMetrics,
+            FlinkRunner.RunResult sqlInventory,
+            FunnelCheck.Comparison sqlVsOracle,
+            FunnelCheck.Comparison jobVsSql,
+            List<LatencyProbe.Result> latency,
+            List<ScalePoint> scaling,
+            List<Micro> micro,
+            List<JobTarget> targets) {
+        double c = ceiling.eventsPerSecond();
+        long total =
+                counts.entrySet().stream()
+                        .filter(
+                                e ->
+                                        Pipelines.EVENT_TOPICS.stream()
+                                                .anyMatch(t -> t.name().equals(e.getKey())))
+                        .mapToLong(Map.Entry::getValue)
+                        .sum();
+        rep.line("# Storepulse benchmarks");
+        rep.line("");
+        rep.line(
+                "Variant **"
+                        + variant
+                        + "**, run "
+                        + started.truncatedTo(ChronoUnit.SECONDS)
+                        + " to "
+                        + Instant.now().truncatedTo(ChronoUnit.SECONDS)
+                        + ". Reproduce with `./bench/run` (see `bench/README.md`).");
+        rep.line(
+                "Every figure below comes from this one run; ratios are to baselines measured in the same run.");
+        rep.line("Goals are reported, never asserted.");
+        rep.line("");
+        rep.line("## Machine");
+        rep.line("");
+        rep.line("| | |");
+        rep.line("|---|---|");
+        rep.line(
+                "| Cores | "
+                        + Runtime.getRuntime().availableProcessors()
+                        + " ("
+                        + cpuModel()
+                        + ") |");
+        rep.line("| Memory | " + memTotal() + " |");
+        rep.line("| JDK | " + System.getProperty("java.vm.name") + " " + Runtime.version() + " |");
+        rep.line(
+                "| OS | "
+                        + System.getProperty("os.name")
+                        + " "
+                        + System.getProperty("os.version")
+                        + " |");
+        rep.line(
+                "| Load average (1 min) at start / end | "
+                        + Report.f(loadBefore)
+                        + " / "
+                        + Report.f(loadAverage())
+                        + " |");
+        rep.line("");
+        rep.line(
+                "The machine is shared with other builds: a load average above the core count means other"
+                        + " processes took CPU during the run, so absolute figures are low and noisy; the ratios,"
+                        + " measured minutes apart on the same input, are the figures to read.");
+        rep.line("");
+        rep.line("## Setup");
+        rep.line("");
+        rep.line(
+                "- Kafka 4.2.0 broker (KRaft, one node, child JVM) and Apicurio Registry 3.3.3 (ccompat API),"
+                        + " both on loopback"
+                        + (bootstrapServers != null
+                                ? " (external cluster given on the command line)"
+                                : "")
+                        + ".");
+        rep.line(
+                "- Flink 2.2.1 MiniCluster in the benchmark JVM (one TaskManager, 4 slots), parallelism 2,"
+                        + " RocksDB state with incremental checkpoints every "
+                        + checkpointInterval
+                        + ", exactly-once Kafka sinks unless stated otherwise.");
+        rep.line(
+                "- Input: "
+                        + String.format(Locale.ROOT, "%,d", total)
+                        + " events of the simulated shop mix pre-loaded"
+                        + " in Confluent-framed Avro ("
+                        + counts.entrySet().stream()
+                                .map(
+                                        e ->
+                                                e.getKey()
+                                                        + " "
+                                                        + String.format(
+                                                                Locale.ROOT, "%,d", e.getValue()))
+                                .collect(Collectors.joining(", "))
+                        + "), "
+                        + String.format(Locale.ROOT, "%,d", users)
+                        + " users, "
+                        + String.format(Locale.ROOT, "%,d", skus(users))
+                        + " SKUs, 3 warehouses,"
+                        + " generated by `ShopGenerator` (seeded): 70 % page views, 15 % cart changes, 8 % order changes, 7 % stock movements,"
+                        + " skewed SKU popularity, up to 1 s out-of-order event times, event times spread over about 30 minutes.");
+        rep.line(
+                "- Every pipeline reads through `KafkaIO` (Kafka source → `DecodeFunction`) and writes through `KafkaIO.sink`."
+                        + " Throughput is decoded input records / time from the first to the last input record, counted right after decoding."
+                        + " Runs of a few seconds (the peers read only a fraction of the input) carry start-up skew: read them as rough.");
+        rep.line("");
+        rep.line("## Throughput");
+        rep.line("");
+        rep.line(
+                "Ceiling: a pass-through of all four event topics (decode, no state, one small record per input to an"
+                        + " exactly-once sink): **"
+                        + Report.f(c)
+                        + " events/s** ("
+                        + String.format(Locale.ROOT, "%,d", ceiling.records())
+                        + " records in "
+                        + Report.f(ceiling.seconds())
+                        + " s).");
+        rep.line("");
+        rep.line(
+                "| Pipeline | Kind | Events | Seconds | Events/s | Ratio to ceiling | Goal ≥ 50 % | Checkpoints | Note |");
+        rep.line("|---|---|---:|---:|---:|---:|---|---:|---|");
+        for (Row r : rows) {
+            if (r.run() == null) {
+                rep.line("| " + r.name() + " | " + r.kind() + " | | | | | | | " + r.note() + " |");
+                continue;
+            }
+            double ratio = r.run().eventsPerSecond() / c;
+            String goal =
+                    r.kind().equals("job")
+                            ? (ratio >= 0.5
+                                    ? "met"
+                                    : "missed by " + Report.pct(0.5 - ratio) + " of the ceiling")
+                            : "";
+            rep.line(
+                    "| "
+                            + r.name()
+                            + " | "
+                            + r.kind()
+                            + " | "
+                            + String.format(Locale.ROOT, "%,d", r.run().records())
+                            + " | "
+                            + Report.f(r.run().seconds())
+                            + " | "
+                            + Report.f(r.run().eventsPerSecond())
+                            + " | "
+                            + Report.pct(ratio)
+                            + " | "
+                            + goal
+                            + " | "
+                            + r.run().completedCheckpoints()
+                            + " | "
+                            + r.note()
+                            + (r.run().complete() ? "" : "; INCOMPLETE (timed out)")
+                            + " |");
+        }
+        rep.line("");
+        rep.line("![throughput](throughput.png)");
+        rep.line("");
+        rep.throughputChart("throughput.png", c, rows);
+
+        rep.line("## Flink SQL peers");
+        rep.line("");
+        rep.line(
+                "**Conversion metrics.** `sql-metrics-peer` computes 1-minute tumbling windows by channel (distinct visitors from page views,"
+                        + " distinct PLACED orders, GMV) with `fromDataStream` (event-time column + 2 s watermark) and `TABLE(TUMBLE(...))`"
+                        + " over the same decoded browse and orders streams, written through the same exactly-once sink.");
+        rep.line("");
+        rep.line(
+                "- Figures check, SQL peer against an oracle computed directly from the generated events: "
+                        + sqlVsOracle.equal()
+                        + " of "
+                        + sqlVsOracle.compared()
+                        + " emitted windows equal"
+                        + (sqlVsOracle.examples().isEmpty()
+                                ? ""
+                                : "; differences: " + String.join("; ", sqlVsOracle.examples()))
+                        + " ("
+                        + sqlVsOracle.onlyRight()
+                        + " windows still open at the end of the input were not emitted, as expected with no further watermark).");
+        if (!sqlVsOracle.allEqual()) {
+            rep.line(
+                    "- Where windows differ, look first at late records. `KafkaIO` sources emit no watermarks (event time is"
+                            + " assigned after decoding), so watermarks are not per partition: reading a pre-loaded backlog, one subtask"
+                            + " drains some of its partitions well before the others, the watermark follows the fastest partition, and the"
+                            + " slower partitions' records arrive behind it and are dropped as late by the window. Counts lower than the"
+                            + " oracle's in the big topic (browse) with equal counts from the small one (orders) are the sign of it. The jobs"
+                            + " assign watermarks the same way, so they are exposed to it as well when they catch up on a backlog.");
+        }
+        if (jobsContains(jobs, "metrics") && jobVsSql != null) {
+            double ratio = jobs.get("metrics").eventsPerSecond() / sqlMetrics.eventsPerSecond();
+            rep.line(
+                    "- Storepulse metrics job / SQL peer: **"
+                            + Report.f(ratio)
+                            + "×** (goal ≥ 1.5×: "
+                            + (ratio >= 1.5 ? "met" : "missed")
+                            + ").");
+            rep.line(
+                    "- Figures check, metrics job (CHANNEL, MINUTE) against the SQL peer: "
+                            + jobVsSql.equal()
+                            + " of "
+                            + jobVsSql.compared()
+                            + " common windows equal"
+                            + (jobVsSql.examples().isEmpty()
+                                    ? ""
+                                    : "; differences: " + String.join("; ", jobVsSql.examples()))
+                            + "; windows only in the job: "
+                            + jobVsSql.onlyLeft()
+                            + ", only in the peer: "
+                            + jobVsSql.onlyRight()
+                            + ".");
+        } else {
+            rep.line(
+                    "- Storepulse metrics job / SQL peer: not yet available (the metrics job is not on this branch yet; no figure is given).");
+        }
+        rep.line(
+                "- The peer covers the CHANNEL breakdown; the CATEGORY breakdown of orders needs the catalog join and is not in the peer yet.");
+        rep.line("");
+        rep.line(
+                "**Inventory levels.** `sql-inventory-peer` is a `GROUP BY sku, warehouse_id` upsert of on-hand and reserved deltas"
+                        + " (stock movements and order lines) emitted as `InventoryLevel` updates. It does less than the job (no COUNT resets,"
+                        + " no velocity, cover or lots), so it is an optimistic baseline.");
+        if (jobsContains(jobs, "inventory")) {
+            double ratio = jobs.get("inventory").eventsPerSecond() / sqlInventory.eventsPerSecond();
+            rep.line("- Storepulse inventory job / SQL peer: **" + Report.f(ratio) + "×**.");
+        } else {
+            rep.line("- Storepulse inventory job / SQL peer: not yet available.");
+        }
+        rep.line("");
+
+        rep.line("## Latency");
+        rep.line("");
+        rep.line(
+                "At a fixed rate of about half the sustainable rate of each pipeline (capped at 20,000 events/s),"
+                        + " from the event's produce time to the output being visible to a `read_committed` consumer."
+                        + " Exactly-once outputs become visible when the checkpoint that covers them completes, so their latency"
+                        + " is bounded by the checkpoint interval ("
+                        + checkpointInterval
+                        + ") plus the checkpoint's own duration;"
+                        + " at-least-once (`--delivery at-least-once`) writes are visible at once.");
+        rep.line("");
+        rep.line(
+                "| Pipeline | Delivery | Target rate/s | Achieved rate/s | Samples | p50 ms | p99 ms | p99.9 ms | max ms | Goal |");
+        rep.line("|---|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        Duration interval =
+                StorepulseSettings.fromArgs("--checkpoint-interval", checkpointInterval)
+                        .checkpointIntervalDuration();
+        for (LatencyProbe.Result r : latency) {
+            double limit = r.delivery().equals("exactly-once") ? interval.toMillis() + 1000 : 500;
+            String goal =
+                    r.samples() == 0
+                            ? "no samples"
+                            : r.p99() <= limit
+                                    ? "met (p99 ≤ " + Report.f(limit) + " ms)"
+                                    : "missed by "
+                                            + Report.f(r.p99() - limit)
+                                            + " ms (p99 ≤ "
+                                            + Report.f(limit)
+                                            + " ms)";
+            rep.line(
+                    "| "
+                            + r.name()
+                            + " | "
+                            + r.delivery()
+                            + " | "
+                            + Report.f(r.targetRate())
+                            + " | "
+                            + Report.f(r.achievedRate())
+                            + " | "
+                            + r.samples()
+                            + " | "
+                            + Report.f(r.p50())
+                            + " | "
+                            + Report.f(r.p99())
+                            + " | "
+                            + Report.f(r.p999())
+                            + " | "
+                            + Report.f(r.max())
+                            + " | "
+                            + goal
+                            + " |");
+        }
+        for (JobTarget j : targets) {
+            if (j.job() == StorepulseJob.INVENTORY && !j.available()) {
+                rep.line("| inventory | both | | | | | | | | not yet available |");
+            }
+        }
+        rep.line("");
+        rep.line("![latency](latency.png)");
+        rep.line("");
+        rep.latencyChart("latency.png", latency);
+
+        rep.line("## Scaling with distinct keys");
+        rep.line("");
+        rep.line(
+                "Each point pre-loads "
+                        + String.format(Locale.ROOT, "%,d", scalingEvents)
+                        + " events with the given number of users"
+                        + " (SKUs = users / 10). `keyed-baseline` keeps one RocksDB value per record key (visitor, user, order, SKU);"
+                        + " the SQL inventory peer and each available job keep their own state. Resident memory is that of the"
+                        + " benchmark JVM, which holds the MiniCluster's JobManager and TaskManager (the broker and registry are separate processes).");
+        rep.line("");
+        rep.line(
+                "| Pipeline | Users | Events/s | Checkpoint full size | Last incremental size | Checkpoint avg / max ms | Peak RSS |");
+        rep.line("|---|---:|---:|---:|---:|---:|---:|");
+        for (ScalePoint p : scaling) {
+            FlinkRunner.RunResult r = p.run();
+            rep.line(
+                    "| "
+                            + p.target()
+                            + " | "
+                            + String.format(Locale.ROOT, "%,d", p.keys())
+                            + " | "
+                            + Report.f(r.eventsPerSecond())
+                            + " | "
+                            + Report.mb(r.checkpointFullSizeBytes())
+                            + " | "
+                            + Report.mb(r.checkpointIncrementalBytes())
+                            + " | "
+                            + r.checkpointAvgDurationMs()
+                            + " / "
+                            + r.checkpointMaxDurationMs()
+                            + " | "
+                            + Report.mb(r.peakRssBytes())
+                            + " |");
+        }
+        rep.line("");
+        Map<String, List<ScalePoint>> byTarget = new LinkedHashMap<>();
+        scaling.forEach(p -> byTarget.computeIfAbsent(p.target(), t -> new ArrayList<>()).add(p));
+        byTarget.forEach(
+                (t, ps) -> {
+                    if (ps.size() >= 2) {
+                        double first = ps.get(0).run().eventsPerSecond();
+                        double last = ps.get(ps.size() - 1).run().eventsPerSecond();
+                        double drop = 1 - last / first;
+                        rep.line(
+                                "- "
+                                        + t
+                                        + ": throughput "
+                                        + (drop >= 0 ? "falls " : "rises ")
+                                        + Report.pct(Math.abs(drop))
+                                        + " from "
+                                        + String.format(Locale.ROOT, "%,d", ps.get(0).keys())
+                                        + " to "
+                                        + String.format(
+                                                Locale.ROOT, "%,d", ps.get(ps.size() - 1).keys())
+                                        + " users (goal: no more than 30 % from 10 thousand to 10 million"
+                                        + (ps.get(ps.size() - 1).keys() < 10_000_000
+                                                ? "; 10 million was not run in this variant"
+                                                : "")
+                                        + ").");
+                    }
+                });
+        for (JobTarget j : targets) {
+            if (!j.available()) {
+                rep.line("- " + j.name() + ": not yet available.");
+            }
+        }
+        rep.line("");
+        rep.line("![scaling throughput](scaling-throughput.png)");
+        rep.line("![scaling checkpoint size](scaling-checkpoint-size.png)");
+        rep.line("![scaling checkpoint duration](scaling-checkpoint-duration.png)");
+        rep.line("![scaling memory](scaling-memory.png)");
+        rep.line("");
+        rep.scalingChart(
+                "scaling-throughput.png",
+                "Throughput vs distinct keys",
+                "events/s",
+                scaling,
+                FlinkRunner.RunResult::eventsPerSecond);
+        rep.scalingChart(
+                "scaling-checkpoint-size.png",
+                "Checkpoint full size vs distinct keys",
+                "MB",
+                scaling,
+                r -> r.checkpointFullSizeBytes() / 1e6);
+        rep.scalingChart(
+                "scaling-checkpoint-duration.png",
+                "Checkpoint duration (max) vs distinct keys",
+                "ms",
+                scaling,
+                r -> (double) r.checkpointMaxDurationMs());
+        rep.scalingChart(
+                "scaling-memory.png",
+                "Peak resident memory (JobManager + TaskManager JVM)",
+                "MB",
+                scaling,
+                r -> r.peakRssBytes() / 1e6);
+
+        rep.line("## Micro-benchmarks (JMH)");
+        rep.line("");
+        if (micro.isEmpty()) {
+            rep.line("Not run in this variant (`--jmh off`) or failed; see notes.");
+        } else {
+            rep.line(
+                    "`SerdeBenchmark` ("
+                            + ("quick".equals(jmh)
+                                    ? "quick: no warm-up, 1 measurement iteration of 1 s"
+                                    : "3 warm-up and 5 measurement iterations of 2 s")
+                            + ", 1 fork, 1 thread):");
+            rep.line("");
+            rep.line("| Benchmark | Score | Error (99.9 %) | Unit |");
+            rep.line("|---|---:|---:|---|");
+            for (Micro m : micro) {
+                rep.line(
+                        "| "
+                                + m.benchmark()
+                                + " | "
+                                + Report.f(m.score())
+                                + " | "
+                                + Report.f(m.error())
+                                + " | "
+                                + m.unit()
+                                + " |");
+            }
+        }
+        rep.line("");
+        rep.line(
+                "Each job's hottest function: not yet available (added when the jobs land; see `bench/README.md`).");
+        rep.line("");
+        if (!notes.isEmpty()) {
+            rep.line("## Notes");
+            rep.line("");
+            notes.forEach(n -> rep.line("- " + n));
+            rep.line("");
+        }
+        Path p = rep.write("README.md");
+        LOG.info("report written to {}", p.toAbsolutePath());
+    }
+
+    private static boolean jobsContains(Map<String, FlinkRunner.RunResult> jobs, String name) {
+        return jobs.containsKey(name);
+    }
+}
