@@ -22,6 +22,7 @@ import java.util.Set;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -48,11 +49,11 @@ import storepulse.v1.events.StockMovement;
  * run. A {@code read_committed} reader of every output topic then finds nothing lost, nothing
  * duplicated and nothing changed, compared with the plain oracle.
  *
- * <p>Size: {@code -Dstorepulse.reliability.events=N} (default 30,000 input records).
+ * <p>Size: {@code -Dstorepulse.reliability.events=N} (default 20,000 input records).
  */
 class ExactlyOnceUnderFailureITCase {
 
-    static final int EVENTS = Integer.getInteger("storepulse.reliability.events", 30_000);
+    static final int EVENTS = Integer.getInteger("storepulse.reliability.events", 20_000);
     static final long SEED = Long.getLong("storepulse.reliability.seed", 20261123L);
 
     @RegisterExtension
@@ -72,6 +73,7 @@ class ExactlyOnceUnderFailureITCase {
         c.set(TaskManagerOptions.BIND_HOST, "127.0.0.1");
         c.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
         c.set(RestOptions.ADDRESS, "127.0.0.1");
+        c.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
         return c;
     }
 
@@ -122,6 +124,7 @@ class ExactlyOnceUnderFailureITCase {
             try {
                 int n = workload.size();
                 int phase = n / 6;
+                long started = System.nanoTime();
                 workload.produce(0, phase);
                 strike(workload, phase, 2 * phase, fired, exception, restoring);
                 strike(workload, 2 * phase, 3 * phase, fired, duringCheckpoint);
@@ -129,6 +132,9 @@ class ExactlyOnceUnderFailureITCase {
                 strike(workload, 4 * phase, 5 * phase, fired, secondException);
                 workload.produce(5 * phase, n);
                 workload.endOfRun();
+                System.out.printf(
+                        "input produced and all faults struck after %d s%n",
+                        Duration.ofNanos(System.nanoTime() - started).toSeconds());
                 read = workload.readOutputs(Duration.ofSeconds(150), Duration.ofSeconds(3), 0);
                 restarts = InventoryRun.numRestarts(rest, job.getJobID().toHexString());
             } finally {

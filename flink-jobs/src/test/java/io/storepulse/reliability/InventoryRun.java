@@ -32,6 +32,7 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
@@ -150,13 +151,18 @@ final class InventoryRun implements AutoCloseable {
      * Produces arrivals [from, to) in arrival order (orders keyed by order_id, movements by sku).
      */
     void produce(int from, int to) {
+        produce(from, to, movementEncoder::encode);
+    }
+
+    /** As {@link #produce(int, int)}, with stock movements encoded by the given writer. */
+    void produce(int from, int to, Function<StockMovement, byte[]> movementWriter) {
         for (int i = from; i < to; i++) {
             SpecificRecord e = arrivals.get(i).event();
             if (e instanceof OrderEvent o) {
                 send(Topics.ORDERS.name(), o.getOrderId(), orderEncoder.encode(o));
             } else {
                 StockMovement m = (StockMovement) e;
-                send(Topics.STOCK_MOVEMENTS.name(), m.getSku(), movementEncoder.encode(m));
+                send(Topics.STOCK_MOVEMENTS.name(), m.getSku(), movementWriter.apply(m));
             }
         }
         flush();
@@ -286,6 +292,15 @@ final class InventoryRun implements AutoCloseable {
                     }
                 }
             }
+            System.out.printf(
+                    "outputs read: %d levels, %d alerts, %d order actions, %d dead letters;"
+                            + " equal to the oracle: %s, after %d s%n",
+                    read.levels.size(),
+                    read.alerts.size(),
+                    read.actions.size(),
+                    read.deadLetters.size(),
+                    done.getAsBoolean(),
+                    Duration.ofNanos(System.nanoTime() - (end - deadline.toNanos())).toSeconds());
             long settleEnd = System.nanoTime() + settle.toNanos();
             while (System.nanoTime() < settleEnd) {
                 poll(consumer, read, levels, alerts, actions);
@@ -325,20 +340,28 @@ final class InventoryRun implements AutoCloseable {
 
     private static final Pattern VALUE = Pattern.compile("\"value\"\\s*:\\s*\"(\\d+)\"");
 
-    /** The job's {@code numRestarts} metric, read from the MiniCluster's REST API. */
+    /**
+     * The job's {@code numRestarts} metric, read from the MiniCluster's REST API. The first
+     * requests answer an empty list until the metric fetcher has run, so it polls (bounded).
+     */
     static long numRestarts(URI rest, String jobId) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         URI uri = rest.resolve("/jobs/" + jobId + "/metrics?get=numRestarts");
-        String body =
-                http.send(
-                                HttpRequest.newBuilder(uri).GET().build(),
-                                HttpResponse.BodyHandlers.ofString())
-                        .body();
-        Matcher m = VALUE.matcher(body);
-        if (!m.find()) {
-            throw new IllegalStateException("no numRestarts in " + body);
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String body = "";
+        while (System.nanoTime() < end) {
+            body =
+                    http.send(
+                                    HttpRequest.newBuilder(uri).GET().build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .body();
+            Matcher m = VALUE.matcher(body);
+            if (m.find()) {
+                return Long.parseLong(m.group(1));
+            }
+            Thread.sleep(200);
         }
-        return Long.parseLong(m.group(1));
+        throw new IllegalStateException("no numRestarts in " + body);
     }
 
     /** Polls a condition with a bounded deadline (no fixed sleeps in assertions). */
