@@ -137,7 +137,7 @@ class PoisonPillITCase {
                             + " %d bad records %s, %d dead letters, %d restarts%n",
                     workload.size(),
                     duplicates,
-                    read.deadLetters.size(),
+                    injected.values().stream().mapToInt(Integer::intValue).sum(),
                     injected,
                     read.deadLetters.size(),
                     restarts);
