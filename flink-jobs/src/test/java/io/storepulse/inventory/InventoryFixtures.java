@@ -19,21 +19,21 @@ import storepulse.v1.events.StockMovement;
 import storepulse.v1.events.StockMovementType;
 
 /** Small factories for inventory test inputs, all from fixed instants. */
-final class InventoryFixtures {
+public final class InventoryFixtures {
 
-    static final Instant T0 = Instant.parse("2026-11-20T10:00:00Z");
+    public static final Instant T0 = Instant.parse("2026-11-20T10:00:00Z");
 
     private InventoryFixtures() {}
 
-    static long at(Duration offset) {
+    public static long at(Duration offset) {
         return T0.plus(offset).toEpochMilli();
     }
 
-    static long min(long minutes) {
+    public static long min(long minutes) {
         return at(Duration.ofMinutes(minutes));
     }
 
-    static OrderLine line(String sku, String warehouse, int quantity) {
+    public static OrderLine line(String sku, String warehouse, int quantity) {
         return OrderLine.newBuilder()
                 .setSku(sku)
                 .setWarehouseId(warehouse)
@@ -43,12 +43,12 @@ final class InventoryFixtures {
                 .build();
     }
 
-    static OrderEvent order(
+    public static OrderEvent order(
             String eventId, String orderId, OrderEventType type, long time, OrderLine... lines) {
         return order(eventId, orderId, type, null, "web", time, List.of(lines));
     }
 
-    static OrderEvent order(
+    public static OrderEvent order(
             String eventId,
             String orderId,
             OrderEventType type,
@@ -70,7 +70,7 @@ final class InventoryFixtures {
                 .build();
     }
 
-    static StockMovement movement(
+    public static StockMovement movement(
             String eventId,
             String sku,
             String warehouse,
@@ -80,7 +80,7 @@ final class InventoryFixtures {
         return movement(eventId, sku, warehouse, type, quantity, null, time);
     }
 
-    static StockMovement movement(
+    public static StockMovement movement(
             String eventId,
             String sku,
             String warehouse,
@@ -99,7 +99,7 @@ final class InventoryFixtures {
                 .build();
     }
 
-    static Product product(String sku, String category, int leadTimeDays, long time) {
+    public static Product product(String sku, String category, int leadTimeDays, long time) {
         return Product.newBuilder()
                 .setSku(sku)
                 .setName("Product " + sku)
@@ -115,7 +115,7 @@ final class InventoryFixtures {
                 .build();
     }
 
-    static RuleUpdate rule(
+    public static RuleUpdate rule(
             String ruleId,
             long version,
             RuleScope scope,
@@ -133,7 +133,7 @@ final class InventoryFixtures {
                         .build());
     }
 
-    static RuleUpdate globalRule(String ruleId, long version, Map<String, String> params) {
+    public static RuleUpdate globalRule(String ruleId, long version, Map<String, String> params) {
         return rule(ruleId, version, RuleScope.GLOBAL, null, params);
     }
 }

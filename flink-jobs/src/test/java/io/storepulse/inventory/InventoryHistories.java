@@ -16,6 +16,9 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.avro.specific.SpecificRecord;
+import storepulse.v1.actions.InventoryAlert;
+import storepulse.v1.actions.InventoryLevel;
+import storepulse.v1.actions.OrderAction;
 import storepulse.v1.common.ReturnReason;
 import storepulse.v1.events.OrderEvent;
 import storepulse.v1.events.OrderEventType;
@@ -27,19 +30,19 @@ import storepulse.v1.events.StockMovementType;
  * Random event logs for the property tests, and an independent oracle written plainly: it sorts
  * each log by event time and walks it, without Flink, timers or state backends.
  */
-final class InventoryHistories {
+public final class InventoryHistories {
 
-    static final long LATENESS = InventoryJob.MAX_OUT_OF_ORDERNESS.toMillis();
-    static final long TIMEOUT = Duration.ofMinutes(15).toMillis();
-    static final List<String> WAREHOUSES = List.of("wh-1", "wh-2", "wh-3");
-    static final Set<ReturnReason> NOT_RESELLABLE =
+    public static final long LATENESS = InventoryJob.MAX_OUT_OF_ORDERNESS.toMillis();
+    public static final long TIMEOUT = Duration.ofMinutes(15).toMillis();
+    public static final List<String> WAREHOUSES = List.of("wh-1", "wh-2", "wh-3");
+    public static final Set<ReturnReason> NOT_RESELLABLE =
             Set.of(ReturnReason.QUALITY, ReturnReason.DAMAGED_IN_TRANSIT);
 
     private InventoryHistories() {}
 
     /** One input as it arrives: its arrival key orders the stream, within the lateness. */
-    record Arrival(double arrivalKey, SpecificRecord event) {
-        long eventTime() {
+    public record Arrival(double arrivalKey, SpecificRecord event) {
+        public long eventTime() {
             return event instanceof OrderEvent o
                     ? o.getEventTime().toEpochMilli()
                     : ((StockMovement) event).getEventTime().toEpochMilli();
@@ -47,20 +50,54 @@ final class InventoryHistories {
     }
 
     /** A generated log: its events in arrival order, duplicates included. */
-    record History(String prefix, List<String> skus, List<Arrival> arrivals) {}
+    public record History(String prefix, List<String> skus, List<Arrival> arrivals) {}
 
     /** Final figures of one sku@warehouse. */
-    record Level(long onHand, long reserved) {}
+    public record Level(long onHand, long reserved) {}
 
     /** What the oracle expects of a set of histories. */
-    record Expected(
+    public record Expected(
             Map<String, Level> levels,
             Map<String, List<String>> alerts,
             Map<String, List<String>> orderActions) {}
 
+    /** What the job produced, in the oracle's terms. */
+    public record Outcome(
+            Map<String, Level> levels,
+            Map<String, List<String>> alerts,
+            Map<String, List<String>> orderActions) {
+
+        public static Outcome of(
+                List<InventoryLevel> levels,
+                List<InventoryAlert> alerts,
+                List<OrderAction> actions) {
+            Map<String, Level> lv = new TreeMap<>();
+            for (InventoryLevel l : levels) {
+                lv.put(
+                        l.getSku() + "@" + l.getWarehouseId(),
+                        new Level(l.getOnHand(), l.getReserved()));
+            }
+            Map<String, List<String>> al = new TreeMap<>();
+            for (InventoryAlert a : alerts) {
+                String text = a.getType() + "@" + a.getEventTime().toEpochMilli();
+                if (a.getFromWarehouse() != null) {
+                    text += " " + a.getFromWarehouse() + "x" + a.getQuantity();
+                }
+                al.computeIfAbsent(a.getSku() + "@" + a.getWarehouseId(), k -> new ArrayList<>())
+                        .add(text);
+            }
+            Map<String, List<String>> ac = new TreeMap<>();
+            for (OrderAction a : actions) {
+                ac.computeIfAbsent(a.getOrderId(), k -> new ArrayList<>())
+                        .add(a.getType() + "@" + a.getEventTime().toEpochMilli());
+            }
+            return new Outcome(lv, al, ac);
+        }
+    }
+
     // ---------------------------------------------------------------- generation
 
-    static History generate(String prefix, Random rnd) {
+    public static History generate(String prefix, Random rnd) {
         List<String> skus = List.of(prefix + "-sku-a", prefix + "-sku-b");
         List<SpecificRecord> events = new ArrayList<>();
         long span = Duration.ofHours(2).toMillis();
@@ -181,7 +218,7 @@ final class InventoryHistories {
         return rnd.nextLong(bound / 1000 + 1) * 1000;
     }
 
-    static long timeOf(SpecificRecord e) {
+    public static long timeOf(SpecificRecord e) {
         return new Arrival(0, e).eventTime();
     }
 
@@ -216,7 +253,7 @@ final class InventoryHistories {
      * Final levels, alert sequences per sku@warehouse and order actions per order, with a fixed
      * reorder point and the default 20 % hysteresis.
      */
-    static Expected expect(List<History> histories, long reorderPoint) {
+    public static Expected expect(List<History> histories, long reorderPoint) {
         Map<String, Level> levels = new TreeMap<>();
         Map<String, List<String>> alerts = new TreeMap<>();
         Map<String, List<String>> actions = new TreeMap<>();

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.storepulse.inventory.InventoryHistories.Arrival;
 import io.storepulse.inventory.InventoryHistories.Expected;
 import io.storepulse.inventory.InventoryHistories.History;
-import io.storepulse.inventory.InventoryPropertyTest.Outcome;
+import io.storepulse.inventory.InventoryHistories.Outcome;
 import io.storepulse.rules.RuleUpdate;
 import java.nio.ByteBuffer;
 import java.time.Duration;

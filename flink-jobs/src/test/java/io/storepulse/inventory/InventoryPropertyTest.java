@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.storepulse.inventory.InventoryHistories.Arrival;
 import io.storepulse.inventory.InventoryHistories.Expected;
 import io.storepulse.inventory.InventoryHistories.History;
-import io.storepulse.inventory.InventoryHistories.Level;
+import io.storepulse.inventory.InventoryHistories.Outcome;
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
 import java.util.ArrayList;
@@ -14,7 +14,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -66,40 +65,6 @@ class InventoryPropertyTest {
         String allActions = expected.orderActions().values().toString();
         assertThat(allActions.split("CANCEL_UNPAID").length).isGreaterThan(60);
         assertThat(allActions.split("PAYMENT_AFTER_CANCEL").length).isGreaterThan(30);
-    }
-
-    /** What the job produced, in the oracle's terms. */
-    record Outcome(
-            Map<String, Level> levels,
-            Map<String, List<String>> alerts,
-            Map<String, List<String>> orderActions) {
-
-        static Outcome of(
-                List<InventoryLevel> levels,
-                List<InventoryAlert> alerts,
-                List<OrderAction> actions) {
-            Map<String, Level> lv = new TreeMap<>();
-            for (InventoryLevel l : levels) {
-                lv.put(
-                        l.getSku() + "@" + l.getWarehouseId(),
-                        new Level(l.getOnHand(), l.getReserved()));
-            }
-            Map<String, List<String>> al = new TreeMap<>();
-            for (InventoryAlert a : alerts) {
-                String text = a.getType() + "@" + a.getEventTime().toEpochMilli();
-                if (a.getFromWarehouse() != null) {
-                    text += " " + a.getFromWarehouse() + "x" + a.getQuantity();
-                }
-                al.computeIfAbsent(a.getSku() + "@" + a.getWarehouseId(), k -> new ArrayList<>())
-                        .add(text);
-            }
-            Map<String, List<String>> ac = new TreeMap<>();
-            for (OrderAction a : actions) {
-                ac.computeIfAbsent(a.getOrderId(), k -> new ArrayList<>())
-                        .add(a.getType() + "@" + a.getEventTime().toEpochMilli());
-            }
-            return new Outcome(lv, al, ac);
-        }
     }
 
     /**

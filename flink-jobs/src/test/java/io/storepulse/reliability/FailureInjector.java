@@ -1,6 +1,7 @@
 package io.storepulse.reliability;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -31,6 +32,7 @@ public class FailureInjector<T> extends RichMapFunction<T, T>
     }
 
     private static final Map<String, AtomicInteger> FIRED = new ConcurrentHashMap<>();
+    private static final Set<String> DISARMED = ConcurrentHashMap.newKeySet();
 
     private final String id;
     private final Fault fault;
@@ -40,13 +42,28 @@ public class FailureInjector<T> extends RichMapFunction<T, T>
 
     /**
      * @param id unique per test, so that faults of different tests do not see each other
-     * @param at the record count (EXCEPTION_IN_OPERATOR) or checkpoint id (DURING/AFTER_CHECKPOINT)
+     * @param at the record count since the last (re)start (EXCEPTION_IN_OPERATOR; strikes at the
+     *     first record at or past it) or the lowest checkpoint id (DURING/AFTER_CHECKPOINT)
      */
     public FailureInjector(String id, Fault fault, long at) {
         this.id = id;
         this.fault = fault;
         this.at = at;
         FIRED.putIfAbsent(id, new AtomicInteger());
+    }
+
+    /**
+     * A fault that waits for {@link #arm} before it can strike, so that a test can place several
+     * faults in one run, each while the records of its phase are flowing.
+     */
+    public static <T> FailureInjector<T> disarmed(String id, Fault fault, long at) {
+        DISARMED.add(id);
+        return new FailureInjector<>(id, fault, at);
+    }
+
+    /** Lets a {@link #disarmed} fault strike at its next opportunity. */
+    public static void arm(String id) {
+        DISARMED.remove(id);
     }
 
     /** How many times the fault fired (1 when it struck, 0 when the run never reached it). */
@@ -63,7 +80,7 @@ public class FailureInjector<T> extends RichMapFunction<T, T>
     @Override
     public T map(T value) {
         seen++;
-        if (fault == Fault.EXCEPTION_IN_OPERATOR && isFirstSubtask() && seen == at) {
+        if (fault == Fault.EXCEPTION_IN_OPERATOR && isFirstSubtask() && seen >= at) {
             fire("record " + at);
         }
         return value;
@@ -97,7 +114,7 @@ public class FailureInjector<T> extends RichMapFunction<T, T>
     }
 
     private void fire(String where) {
-        if (FIRED.get(id).compareAndSet(0, 1)) {
+        if (!DISARMED.contains(id) && FIRED.get(id).compareAndSet(0, 1)) {
             throw new InjectedFailure(fault + " at " + where);
         }
     }
