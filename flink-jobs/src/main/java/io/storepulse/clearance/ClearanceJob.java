@@ -1,5 +1,6 @@
 package io.storepulse.clearance;
 
+import io.storepulse.config.JobLauncher;
 import io.storepulse.config.KafkaIO;
 import io.storepulse.config.StorepulseSettings;
 import io.storepulse.rules.RuleCatalog;
@@ -149,12 +150,12 @@ public final class ClearanceJob {
 
     /** Reads the four inputs from Kafka, builds the pipeline and runs it. */
     public static void main(String[] args) throws Exception {
-        StorepulseSettings settings = StorepulseSettings.fromArgs(args);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        KafkaIO.configure(env, settings);
-        KafkaIO kafka = new KafkaIO(settings, StorepulseJob.CLEARANCE);
-        build(env, kafka);
-        env.execute(StorepulseJob.CLEARANCE.id());
+        JobLauncher.launch(StorepulseJob.CLEARANCE, args, ClearanceJob::wireKafka);
+    }
+
+    /** Kafka sources (decoded and validated) and exactly-once sinks around {@link #build}. */
+    public static void wireKafka(StreamExecutionEnvironment env, StorepulseSettings settings) {
+        build(env, new KafkaIO(settings, StorepulseJob.CLEARANCE));
     }
 
     /** The Kafka wiring of {@link #main}, also used by the Kafka integration test. */

@@ -2,6 +2,7 @@ package io.storepulse.engagement;
 
 import io.storepulse.config.JobLauncher;
 import io.storepulse.config.KafkaIO;
+import io.storepulse.config.StorepulseSettings;
 import io.storepulse.rules.RuleCatalog;
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
@@ -66,13 +67,13 @@ public final class EngagementJob {
 
     /** Reads the settings, then builds the job on Kafka sources and exactly-once sinks. */
     public static void main(String[] args) throws Exception {
-        JobLauncher.launch(
-                StorepulseJob.ENGAGEMENT,
-                args,
-                (env, settings) -> {
-                    KafkaIO io = new KafkaIO(settings, StorepulseJob.ENGAGEMENT);
-                    build(kafkaInputs(env, io), kafkaOutputs(io));
-                });
+        JobLauncher.launch(StorepulseJob.ENGAGEMENT, args, EngagementJob::wireKafka);
+    }
+
+    /** Kafka sources (decoded and validated) and exactly-once sinks around {@link #build}. */
+    public static void wireKafka(StreamExecutionEnvironment env, StorepulseSettings settings) {
+        KafkaIO io = new KafkaIO(settings, StorepulseJob.ENGAGEMENT);
+        build(kafkaInputs(env, io), kafkaOutputs(io));
     }
 
     /** The inputs decoded from Kafka, bad records routed to the dead letters. */

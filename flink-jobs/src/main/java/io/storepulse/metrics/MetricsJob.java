@@ -353,11 +353,11 @@ public final class MetricsJob {
      * five inputs and writes the three outputs and dead-letters, exactly once.
      */
     public static void main(String[] args) throws Exception {
-        JobLauncher.launch(StorepulseJob.METRICS, args, MetricsJob::buildOnKafka);
+        JobLauncher.launch(StorepulseJob.METRICS, args, MetricsJob::wireKafka);
     }
 
     /** The job on its Kafka topics, without executing it (main and the Kafka ITCase share it). */
-    static void buildOnKafka(StreamExecutionEnvironment env, StorepulseSettings settings) {
+    public static void wireKafka(StreamExecutionEnvironment env, StorepulseSettings settings) {
         KafkaIO io = new KafkaIO(settings, StorepulseJob.METRICS);
         Decoded<BrowseEvent> browse = io.read(env, Topics.BROWSE, BROWSE_VALIDATOR);
         Decoded<CartEvent> carts = io.read(env, Topics.CARTS, CART_VALIDATOR);

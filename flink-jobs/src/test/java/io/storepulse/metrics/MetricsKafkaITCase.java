@@ -145,7 +145,7 @@ class MetricsKafkaITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         KafkaIO.configure(env, settings);
         env.setParallelism(2);
-        MetricsJob.buildOnKafka(env, settings);
+        MetricsJob.wireKafka(env, settings);
         JobClient job = env.executeAsync("metrics-kafka-it");
         Optional<FunnelMetrics> minute;
         List<DeadLetter> tooLate;
