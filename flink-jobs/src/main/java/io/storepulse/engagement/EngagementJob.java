@@ -12,7 +12,6 @@ import io.storepulse.serde.Validator;
 import io.storepulse.topics.StorepulseJob;
 import io.storepulse.topics.Topics;
 import java.time.Duration;
-import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -187,14 +186,19 @@ public final class EngagementJob {
                 .name(Topics.DEAD_LETTERS.name());
     }
 
-    /** Emits "no constraint" so that the rules and catalogue side never holds back timers. */
+    /**
+     * Declares the rules and catalogue side idle, so that it never holds back timers. Idle, not a
+     * maximum watermark: when the event inputs go idle (a quiet minute), Flink takes the watermark
+     * from the inputs that are still active, and a maximum there would make every later event "too
+     * late".
+     */
     private static final class NeverHoldBack implements WatermarkGenerator<Control> {
         @Override
         public void onEvent(Control event, long eventTimestamp, WatermarkOutput output) {}
 
         @Override
         public void onPeriodicEmit(WatermarkOutput output) {
-            output.emitWatermark(new Watermark(Long.MAX_VALUE));
+            output.markIdle();
         }
     }
 

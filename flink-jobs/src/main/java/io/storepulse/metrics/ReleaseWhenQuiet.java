@@ -1,7 +1,6 @@
 package io.storepulse.metrics;
 
 import java.time.Duration;
-import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
@@ -10,8 +9,10 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 /**
  * Watermarks for the reference inputs (catalog, rules), which carry no event time of their own:
  * they hold event time back while the topic is being read (no watermark at all), and once the input
- * has been quiet for {@link #QUIET} of processing time they release it for good (the maximum
- * watermark), so that later catalog or rule updates never stall the event-time pipeline. On
+ * has been quiet for {@link #QUIET} of processing time they release it for good by declaring the
+ * input idle, so that later catalog or rule updates never stall the event-time pipeline. Idle, not
+ * the maximum watermark: when the event inputs go idle in a quiet minute, Flink takes the watermark
+ * from the inputs still active, and a maximum there would make every later event too late. On
  * start-up this lets facts wait for their SKU's category and rules apply before the first window
  * closes; a bounded test input releases at its end.
  */
@@ -40,7 +41,7 @@ public final class ReleaseWhenQuiet<T> implements WatermarkGenerator<T> {
     public void onPeriodicEmit(WatermarkOutput output) {
         if (released || System.nanoTime() - lastActivityNanos >= QUIET.toNanos()) {
             released = true;
-            output.emitWatermark(new Watermark(Long.MAX_VALUE));
+            output.markIdle();
         }
     }
 }
