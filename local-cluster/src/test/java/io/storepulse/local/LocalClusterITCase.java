@@ -12,6 +12,7 @@ import io.storepulse.topics.Topic;
 import io.storepulse.topics.Topics;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -57,6 +58,15 @@ class LocalClusterITCase {
 
     /** Warehouses only the stop/up test uses, so that no simulated order touches their stock. */
     private static final List<String> ISOLATED_WAREHOUSES = List.of("wh-it-a", "wh-it-b");
+
+    /** How the inventory job breaks ties between movements at one instant (StockChange.Kind). */
+    private static final List<StockMovementType> TIE_ORDER =
+            List.of(
+                    StockMovementType.RESTOCK,
+                    StockMovementType.TRANSFER_IN,
+                    StockMovementType.ADJUSTMENT,
+                    StockMovementType.COUNT,
+                    StockMovementType.TRANSFER_OUT);
 
     private static LocalStack stack;
     private static LocalStack.Result firstUp;
@@ -208,12 +218,31 @@ class LocalClusterITCase {
                                 + StorepulseJob.INVENTORY.id()
                                 + " +submitted as \\w+, resumed from .*savepoints");
 
+        // The job never re-orders what it has already applied: a movement older than movements
+        // applied before the stop comes after them (docs/jobs/inventory.md). The first run's
+        // simulated clock runs minutes ahead of the wall clock, so a second run starting "now"
+        // would interleave with it in event time; start it after the first run's last movement.
+        Instant firstRunEnd = lastMovementTime("ev-101-");
+        Instant secondRunStart =
+                max(Instant.now(), firstRunEnd.plusSeconds(1))
+                        .plusSeconds(1)
+                        .truncatedTo(ChronoUnit.SECONDS);
         LocalStack.Result after =
                 stack.run(
                         Duration.ofMinutes(3),
-                        concat("simulate", "--count", "3000", "--seed", "102", isolated));
+                        concat(
+                                "simulate",
+                                "--count",
+                                "3000",
+                                "--seed",
+                                "102",
+                                concat("--start", secondRunStart.toString(), isolated)));
         assertThat(after.exitCode()).as("simulate failed, see %s", after.log()).isZero();
         Instant fenceTime = sendWatermarkFence();
+
+        assertThat(firstMovementTime("ev-102-"))
+                .as("second run's movements all come after the first run's")
+                .isAfter(firstRunEnd);
 
         Map<String, Integer> expected = onHandFromInputLog(fenceTime);
         assertThat(expected).isNotEmpty();
@@ -274,10 +303,53 @@ class LocalClusterITCase {
         return fence;
     }
 
+    /** Latest event time of the isolated warehouses' movements whose event_id starts so. */
+    private Instant lastMovementTime(String eventIdPrefix) throws Exception {
+        return isolatedMovementTimes(eventIdPrefix).stream().max(Comparator.naturalOrder()).get();
+    }
+
+    /** Earliest event time of the isolated warehouses' movements whose event_id starts so. */
+    private Instant firstMovementTime(String eventIdPrefix) throws Exception {
+        return isolatedMovementTimes(eventIdPrefix).stream().min(Comparator.naturalOrder()).get();
+    }
+
+    private List<Instant> isolatedMovementTimes(String eventIdPrefix) throws Exception {
+        ConfluentAvroDecoder<StockMovement> decoder =
+                new ConfluentAvroDecoder<>(
+                        new RegistryClient(RegistryConfig.of(stack.registryUrl())),
+                        StockMovement.class);
+        List<Instant> times = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> r : readAll(Topics.STOCK_MOVEMENTS.name())) {
+            try {
+                StockMovement m = decoder.decode(r.value());
+                if (ISOLATED_WAREHOUSES.contains(m.getWarehouseId())
+                        && m.getEventId().startsWith(eventIdPrefix)) {
+                    times.add(m.getEventTime());
+                }
+            } catch (DecodeException e) {
+                // bad bytes: not a movement
+            }
+        }
+        assertThat(times).as("movements with event_id %s*", eventIdPrefix).isNotEmpty();
+        return times;
+    }
+
+    private static Instant max(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
+    }
+
     /**
      * On-hand per {@code sku@warehouse} of the isolated warehouses, folded from the whole
      * stock-movements log: valid movements only (bad bytes and impossible values go to dead
-     * letters), each event_id once, in event-time order.
+     * letters), each event_id once, in event-time order, ties as the job breaks them (kind, then
+     * event_id).
+     *
+     * <p>This is the job's order only because every movement of the second simulator run is later
+     * in event time than every movement of the first: the job applies a SKU's changes in event-time
+     * order as the watermark passes them, but never re-orders what it has already applied, so a
+     * movement older than ones applied before the stop would be applied after them (its watermark
+     * is not part of the savepoint either). The test starts the second run after the first run's
+     * last movement and checks it.
      */
     private Map<String, Integer> onHandFromInputLog(Instant fence) throws Exception {
         ConfluentAvroDecoder<StockMovement> decoder =
@@ -305,6 +377,7 @@ class LocalClusterITCase {
         byId.values().stream()
                 .sorted(
                         Comparator.comparing(StockMovement::getEventTime)
+                                .thenComparing(m -> TIE_ORDER.indexOf(m.getType()))
                                 .thenComparing(StockMovement::getEventId))
                 .forEach(
                         m -> {
@@ -359,6 +432,12 @@ class LocalClusterITCase {
             }
         }
         return records;
+    }
+
+    private static String[] concat(String first, String a, String[] rest) {
+        List<String> all = new ArrayList<>(List.of(first, a));
+        all.addAll(List.of(rest));
+        return all.toArray(String[]::new);
     }
 
     private static String[] concat(
