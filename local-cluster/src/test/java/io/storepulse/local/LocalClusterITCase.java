@@ -101,6 +101,8 @@ class LocalClusterITCase {
                 .contains("kafka ready", "registry ready", "flink-taskmanager registered")
                 .contains("background simulator off")
                 .contains("Flink web UI    " + stack.flinkUrl())
+                .contains("wallboard ready")
+                .contains("Wallboard       " + stack.wallboardUrl())
                 .contains(stack.registryUrl());
         for (StorepulseJob job : runnableJobs) {
             assertThat(firstUp.output()).contains("job " + job.id()).contains("submitted as");

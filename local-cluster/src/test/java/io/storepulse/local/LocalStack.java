@@ -36,7 +36,8 @@ final class LocalStack {
                         "REGISTRY_MANAGEMENT_PORT",
                         "FLINK_PORT",
                         "FLINK_RPC_PORT",
-                        "FLINK_BLOB_PORT")) {
+                        "FLINK_BLOB_PORT",
+                        "WALLBOARD_PORT")) {
             ports.put(name, freePort());
         }
         deleteRecursively(home);
@@ -49,6 +50,10 @@ final class LocalStack {
 
     String registryUrl() {
         return "http://127.0.0.1:" + ports.get("REGISTRY_PORT") + "/apis/ccompat/v7";
+    }
+
+    String wallboardUrl() {
+        return "http://127.0.0.1:" + ports.get("WALLBOARD_PORT") + "/";
     }
 
     String flinkUrl() {
