@@ -183,7 +183,7 @@ public final class StorepulseSettings implements Serializable {
         Duration interval = checkpointIntervalDuration();
         Duration txTimeout = transactionTimeoutDuration();
         Duration brokerMax =
-                parseDuration(brokerMaxTransactionTimeout, "--broker-max-transaction-timeout");
+                Durations.parse(brokerMaxTransactionTimeout, "--broker-max-transaction-timeout");
         if (isExactlyOnce()) {
             if (txTimeout.compareTo(brokerMax) > 0) {
                 throw new IllegalArgumentException(
@@ -220,11 +220,11 @@ public final class StorepulseSettings implements Serializable {
     }
 
     public Duration checkpointIntervalDuration() {
-        return parseDuration(checkpointInterval, "--checkpoint-interval");
+        return Durations.parse(checkpointInterval, "--checkpoint-interval");
     }
 
     public Duration transactionTimeoutDuration() {
-        return parseDuration(transactionTimeout, "--transaction-timeout");
+        return Durations.parse(transactionTimeout, "--transaction-timeout");
     }
 
     public String checkpointDir() {
@@ -346,28 +346,6 @@ public final class StorepulseSettings implements Serializable {
 
     private String secretOrNull(String envName) {
         return environment.get(envName);
-    }
-
-    static Duration parseDuration(String raw, String option) {
-        try {
-            String v = raw.trim();
-            if (v.startsWith("P") || v.startsWith("p")) {
-                return Duration.parse(v);
-            }
-            if (v.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-            }
-            long amount = Long.parseLong(v.substring(0, v.length() - 1));
-            return switch (Character.toLowerCase(v.charAt(v.length() - 1))) {
-                case 's' -> Duration.ofSeconds(amount);
-                case 'm' -> Duration.ofMinutes(amount);
-                case 'h' -> Duration.ofHours(amount);
-                default -> throw new IllegalArgumentException("unit");
-            };
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(
-                    option + " '" + raw + "' is not a duration like 500ms, 10s, 5m or 1h");
-        }
     }
 
     private static String blankToNull(String s) {

@@ -1,5 +1,6 @@
 package io.storepulse.rules;
 
+import io.storepulse.config.Durations;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -82,7 +83,7 @@ public final class ParamSpec<T extends Serializable> implements Serializable {
         return new ParamSpec<>(
                 name,
                 dflt,
-                ParamSpec::parseDuration,
+                raw -> Durations.parse(raw, name),
                 v -> v.compareTo(min) >= 0 && v.compareTo(max) <= 0,
                 doc);
     }
@@ -157,22 +158,6 @@ public final class ParamSpec<T extends Serializable> implements Serializable {
             case "true", "yes", "on", "1" -> true;
             case "false", "no", "off", "0" -> false;
             default -> throw new IllegalArgumentException("not a boolean");
-        };
-    }
-
-    static Duration parseDuration(String raw) {
-        String v = raw.trim();
-        if (v.startsWith("P") || v.startsWith("p")) {
-            return Duration.parse(v);
-        }
-        char unit = Character.toLowerCase(v.charAt(v.length() - 1));
-        long amount = Long.parseLong(v.substring(0, v.length() - 1).trim());
-        return switch (unit) {
-            case 's' -> Duration.ofSeconds(amount);
-            case 'm' -> Duration.ofMinutes(amount);
-            case 'h' -> Duration.ofHours(amount);
-            case 'd' -> Duration.ofDays(amount);
-            default -> throw new IllegalArgumentException("unit must be s, m, h or d");
         };
     }
 

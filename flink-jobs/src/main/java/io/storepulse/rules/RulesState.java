@@ -1,5 +1,8 @@
 package io.storepulse.rules;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
@@ -47,8 +50,8 @@ public final class RulesState {
     /** A book over the rule sets held in the broadcast state. */
     public static RuleBook book(RuleCatalog catalog, ReadOnlyBroadcastState<String, RuleSet> state)
             throws Exception {
-        java.util.List<RuleSet> held = new java.util.ArrayList<>();
-        for (java.util.Map.Entry<String, RuleSet> e : state.immutableEntries()) {
+        List<RuleSet> held = new ArrayList<>();
+        for (Map.Entry<String, RuleSet> e : state.immutableEntries()) {
             held.add(e.getValue());
         }
         return RuleBook.of(catalog, held);

@@ -2,6 +2,7 @@ package io.storepulse.wallboard;
 
 import io.javalin.Javalin;
 import io.javalin.http.staticfiles.Location;
+import io.storepulse.config.Durations;
 import io.storepulse.config.StorepulseSettings;
 import io.storepulse.serde.RegistryClient;
 import java.time.Clock;

@@ -1,15 +1,20 @@
-package io.storepulse.wallboard;
+package io.storepulse.config;
 
 import java.time.Duration;
 
 /**
- * Durations written {@code 500ms}, {@code 90s}, {@code 3m}, {@code 26h}, {@code 7d} or ISO-8601.
+ * Durations written {@code 500ms}, {@code 90s}, {@code 3m}, {@code 26h}, {@code 7d} or ISO-8601:
+ * the one parser for command-line options, rule parameters and the wallboard's settings.
  */
-final class Durations {
+public final class Durations {
 
     private Durations() {}
 
-    static Duration parse(String raw, String option) {
+    /**
+     * @param option what is being parsed, named in the error message
+     * @throws IllegalArgumentException naming the option and the accepted forms
+     */
+    public static Duration parse(String raw, String option) {
         try {
             String v = raw.trim();
             if (v.startsWith("P") || v.startsWith("p")) {
