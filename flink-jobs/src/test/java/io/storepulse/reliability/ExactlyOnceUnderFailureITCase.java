@@ -150,8 +150,11 @@ class ExactlyOnceUnderFailureITCase {
             }
 
             // Then every fault struck and the job restarted after each
+            // (in any order: the restore fault fires at the first restore that has state to
+            // restore, which may come after a later fault when fault 1 struck before the first
+            // completed checkpoint)
             assertThat(fired)
-                    .containsExactly(
+                    .containsExactlyInAnyOrder(
                             exception,
                             restoring,
                             duringCheckpoint,
