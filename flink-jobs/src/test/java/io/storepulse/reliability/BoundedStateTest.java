@@ -4,13 +4,13 @@ import static io.storepulse.inventory.InventoryFixtures.T0;
 import static io.storepulse.inventory.InventoryFixtures.line;
 import static io.storepulse.inventory.InventoryFixtures.movement;
 import static io.storepulse.inventory.InventoryFixtures.order;
-import static org.assertj.core.api.Assertions.assertThat;
 
 import io.storepulse.inventory.OrderLifecycleFunction;
 import io.storepulse.inventory.StockChange;
 import io.storepulse.inventory.StockFunction;
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
+import io.storepulse.testing.StateSamples;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -62,7 +62,7 @@ class BoundedStateTest {
                     new PriorityQueue<>(
                             Comparator.comparing(OrderEvent::getEventTime)
                                     .thenComparing(OrderEvent::getEventId));
-            Samples samples = new Samples();
+            StateSamples samples = new StateSamples(T0);
             long nextSample = T0.toEpochMilli() + warmUp;
             long end = T0.toEpochMilli() + DAYS * DAY;
             int i = 0;
@@ -101,7 +101,7 @@ class BoundedStateTest {
             // Movement ids are remembered for 24 h (dedup_retention): warm up past it.
             long warmUp = 2 * DAY;
             int days = Math.max(4, DAYS / 8);
-            Samples samples = new Samples();
+            StateSamples samples = new StateSamples(T0);
             long nextSample = T0.toEpochMilli() + warmUp;
             long end = T0.toEpochMilli() + days * DAY;
             int i = 0;
@@ -144,41 +144,5 @@ class BoundedStateTest {
             }
         }
         return out;
-    }
-
-    /** State figures sampled after warm-up. */
-    private static final class Samples {
-        final List<long[]> rows = new ArrayList<>();
-
-        void add(long t, int entries, int timers) {
-            rows.add(new long[] {t, entries, timers});
-        }
-
-        void report(String operator, String workload) {
-            StringBuilder s =
-                    new StringBuilder(
-                            "bounded state of " + operator + " (" + workload + "), after warm-up:");
-            for (long[] r : rows) {
-                s.append(
-                        String.format(
-                                "%n  day %5.1f: %6d keyed state entries, %6d event-time timers",
-                                (r[0] - T0.toEpochMilli()) / (double) DAY, r[1], r[2]));
-            }
-            System.out.println(s);
-        }
-
-        void assertFlat() {
-            assertThat(rows).hasSizeGreaterThanOrEqualTo(4);
-            for (int column = 1; column <= 2; column++) {
-                final int c = column;
-                double mean = rows.stream().mapToLong(r -> r[c]).average().orElseThrow();
-                assertThat(mean).isPositive();
-                for (long[] r : rows) {
-                    assertThat((double) r[c])
-                            .as(c == 1 ? "keyed state entries" : "event-time timers")
-                            .isBetween(mean * 0.9, mean * 1.1);
-                }
-            }
-        }
     }
 }
