@@ -46,7 +46,8 @@ import picocli.CommandLine.Option;
             StorepulseAdmin.Submit.class,
             StorepulseAdmin.StopJobs.class,
             StorepulseAdmin.Jobs.class,
-            Simulate.class
+            Simulate.class,
+            Tail.class
         },
         description = "Admin tool of the Storepulse local cluster.")
 public final class StorepulseAdmin {

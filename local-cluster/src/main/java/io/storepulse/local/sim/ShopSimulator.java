@@ -36,7 +36,9 @@ import storepulse.v1.events.StockMovementType;
  *
  * <p>The simulated clock advances by {@link SimConfig#eventSpacingMillis()} per record. Follow-ups
  * of an order (payment, shipping, delivery, return) are scheduled on that clock and come out when
- * it passes them.
+ * it passes them. {@link #pace} changes the spacing and the number of concurrent sessions from the
+ * next record on (a quiet, compressed history first, then live traffic); the output stays a pure
+ * function of the config and of the points where the pace changed.
  */
 public final class ShopSimulator {
 
@@ -93,6 +95,8 @@ public final class ShopSimulator {
     private final PriorityQueue<Scheduled> scheduled = new PriorityQueue<>();
     private final List<Session> sessions = new ArrayList<>();
     private final Deque<SimRecord> recentValid = new ArrayDeque<>();
+    private double eventSpacingMillis;
+    private int concurrentSessions;
     private long clockMillis;
     private double clockFraction;
     private long sequence;
@@ -103,6 +107,8 @@ public final class ShopSimulator {
         this.config = config;
         this.random = new SplittableRandom(config.seed());
         this.clockMillis = config.start().toEpochMilli();
+        this.eventSpacingMillis = config.eventSpacingMillis();
+        this.concurrentSessions = config.concurrentSessions();
         this.popularity = new Zipf(config.skus(), 1.07);
         buildCatalogue();
         popularityToProduct = shuffledIndexes(config.skus());
@@ -117,6 +123,18 @@ public final class ShopSimulator {
     /** The simulated clock: event time of the latest regular record. */
     public Instant clock() {
         return Instant.ofEpochMilli(clockMillis);
+    }
+
+    /**
+     * Changes the pace from the next record on: simulated milliseconds between two records, and how
+     * many shopper sessions run at once. Sessions already open finish at their own pace.
+     */
+    public void pace(double eventSpacingMillis, int concurrentSessions) {
+        if (eventSpacingMillis <= 0 || concurrentSessions < 1) {
+            throw new IllegalArgumentException("spacing must be > 0 and concurrent sessions >= 1");
+        }
+        this.eventSpacingMillis = eventSpacingMillis;
+        this.concurrentSessions = concurrentSessions;
     }
 
     /** The next record. The first ones are the catalogue and the opening stock. Never ends. */
@@ -167,7 +185,7 @@ public final class ShopSimulator {
     }
 
     private void advanceClock() {
-        clockFraction += config.eventSpacingMillis();
+        clockFraction += eventSpacingMillis;
         long whole = (long) clockFraction;
         clockMillis += whole;
         clockFraction -= whole;
@@ -306,7 +324,7 @@ public final class ShopSimulator {
     }
 
     private void sessionMove() {
-        if (sessions.size() < config.concurrentSessions() || random.nextDouble() < 0.05) {
+        if (sessions.size() < concurrentSessions || random.nextDouble() < 0.05) {
             startSession();
             return;
         }

@@ -1,5 +1,6 @@
 package io.storepulse.local.sim;
 
+import io.storepulse.config.Durations;
 import io.storepulse.local.SimSender;
 import java.time.Duration;
 import java.time.Instant;
@@ -78,49 +79,124 @@ public final class Simulate implements Callable<Integer> {
     @Option(names = "--progress-seconds", defaultValue = "5")
     long progressSeconds;
 
+    @Option(
+            names = "--history",
+            defaultValue = "0s",
+            description =
+                    "First replay this much shop history (e.g. 2d) as fast as Kafka takes it, ending"
+                            + " at the start time, so that episodes that take hours or days of event"
+                            + " time (payment timeouts, expiring lots, hourly and daily figures) have"
+                            + " happened before live traffic begins (default: none).")
+    String history;
+
+    @Option(
+            names = "--history-records",
+            defaultValue = "40000",
+            description =
+                    "Simulator steps the history is compressed into, about one record each (default ${DEFAULT-VALUE}).")
+    long historyRecords;
+
+    @Option(
+            names = "--history-sessions",
+            defaultValue = "3",
+            description =
+                    "Concurrent sessions during the history: few, so that each session keeps a"
+                            + " realistic pace while the clock runs fast (default ${DEFAULT-VALUE}).")
+    int historySessions;
+
     @Override
     public Integer call() throws Exception {
         long actualSeed = seed != null ? seed : new java.util.Random().nextLong() & 0xffffffffL;
-        Instant actualStart =
+        Instant liveStart =
                 start != null
                         ? start
                         : Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Duration historyLength = Durations.parse(history, "--history");
+        if (historyLength.isNegative() || (!historyLength.isZero() && historyRecords < 1)) {
+            throw new IllegalArgumentException("--history must be >= 0 and --history-records >= 1");
+        }
+        double liveSpacing = 1000.0 * speedup / rate;
+        boolean withHistory = !historyLength.isZero();
+        Instant firstClock = liveStart.minus(historyLength);
         SimConfig config =
                 new SimConfig(
                         actualSeed,
-                        actualStart,
-                        1000.0 * speedup / rate,
+                        firstClock,
+                        withHistory
+                                ? (double) historyLength.toMillis() / historyRecords
+                                : liveSpacing,
                         skus,
                         warehouses,
                         badShare,
-                        sessions);
+                        withHistory ? historySessions : sessions);
         System.out.printf(
-                "simulate: seed %d, start %s, %.1f records/s, %s (repeat with --seed %d --start %s)%n",
+                "simulate: seed %d, start %s, %.1f records/s, %s%s (repeat with --seed %d --start %s%s)%n",
                 actualSeed,
-                actualStart,
+                liveStart,
                 rate,
                 count != null
                         ? count + " records"
                         : durationSeconds == 0 ? "until interrupted" : durationSeconds + " s",
+                withHistory
+                        ? String.format(
+                                ", after %s of history from %s in %d records",
+                                history, firstClock, historyRecords)
+                        : "",
                 actualSeed,
-                actualStart);
+                liveStart,
+                withHistory ? " --history " + history : "");
         ShopSimulator simulator = new ShopSimulator(config);
         try (SimSender sender = new SimSender(bootstrapServers, registryUrl)) {
-            long total =
-                    count != null ? count : durationSeconds == 0 ? Long.MAX_VALUE : Long.MAX_VALUE;
+            long began = System.nanoTime();
+            long nextProgress = began + Duration.ofSeconds(progressSeconds).toNanos();
+            if (withHistory) {
+                // The history goes out as fast as the producer takes it; its event times are in
+                // the past, so the jobs' event-time clocks run through it and fire what it holds.
+                while (simulator.clock().isBefore(liveStart)) {
+                    SimRecord record = simulator.next();
+                    if (topics == null || topics.contains(record.topic())) {
+                        sender.send(record);
+                    }
+                    if (System.nanoTime() >= nextProgress) {
+                        System.out.println(
+                                "simulate: history at "
+                                        + simulator.clock()
+                                        + ", "
+                                        + sender.progress(System.nanoTime() - began));
+                        nextProgress += Duration.ofSeconds(progressSeconds).toNanos();
+                    }
+                }
+                sender.flush();
+                System.out.println(
+                        "simulate: history done, "
+                                + sender.progress(System.nanoTime() - began)
+                                + "; live traffic from "
+                                + liveStart);
+                simulator.pace(liveSpacing, sessions);
+            }
+            long total = count != null ? count : Long.MAX_VALUE;
             long deadline =
                     count == null && durationSeconds > 0
                             ? System.nanoTime() + Duration.ofSeconds(durationSeconds).toNanos()
                             : Long.MAX_VALUE;
-            long began = System.nanoTime();
-            long nextProgress = began + Duration.ofSeconds(progressSeconds).toNanos();
+            // Live records are paced by their event time: a record goes out when the wall clock
+            // (scaled by the speed-up) reaches its simulated time, so after a history the sender
+            // first catches up with the wall clock, then runs at the configured rate.
+            long liveBegan = System.nanoTime();
+            long liveStartMillis = liveStart.toEpochMilli();
             long sent = 0;
             while (sent < total && System.nanoTime() < deadline) {
-                long wait = began + (long) (sent * 1e9 / rate) - System.nanoTime();
+                SimRecord record = simulator.next();
+                long dueNanos =
+                        liveBegan
+                                + (long)
+                                        ((simulator.clock().toEpochMilli() - liveStartMillis)
+                                                * 1e6
+                                                / speedup);
+                long wait = dueNanos - System.nanoTime();
                 if (wait > 0) {
                     Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                 }
-                SimRecord record = simulator.next();
                 if (topics != null && !topics.contains(record.topic())) {
                     continue;
                 }

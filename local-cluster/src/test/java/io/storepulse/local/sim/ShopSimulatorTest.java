@@ -95,6 +95,66 @@ class ShopSimulatorTest {
     }
 
     @Test
+    void shouldRunACompressedHistoryThenLiveTrafficAtTheNewPace() {
+        // Given two days of history compressed into 40,000 records with 3 sessions at a time
+        Instant liveStart = START.plus(java.time.Duration.ofDays(2));
+        double historySpacing = 2 * 86_400_000.0 / 40_000;
+        ShopSimulator sim =
+                new ShopSimulator(
+                        new SimConfig(
+                                11,
+                                START,
+                                historySpacing,
+                                100,
+                                SimConfig.DEFAULT_WAREHOUSES,
+                                0.02,
+                                3));
+
+        // When the history runs up to the live start, then the pace switches to 50 records/s
+        List<SimRecord> history = new java.util.ArrayList<>();
+        while (sim.clock().isBefore(liveStart)) {
+            history.add(sim.next());
+        }
+        sim.pace(20.0, 40);
+        Instant switched = sim.clock();
+        List<SimRecord> live = sim.next(3_000);
+
+        // Then the history spans the two days with the lifecycle of orders, returns included...
+        // (one step per spacing; the catalogue, opening stock and some steps add records)
+        assertThat(history.size()).isBetween(40_000, 50_000);
+        assertThat(history)
+                .filteredOn(r -> r.value() instanceof OrderEvent)
+                .map(r -> ((OrderEvent) r.value()).getType())
+                .contains(
+                        OrderEventType.PLACED,
+                        OrderEventType.PAID,
+                        OrderEventType.SHIPPED,
+                        OrderEventType.RETURNED);
+        // ...sessions keep a shopper's pace: with 3 sessions at a time, a session's next step comes
+        // minutes later, not hours
+        assertThat(historySpacing * 3).isLessThan(java.time.Duration.ofMinutes(10).toMillis());
+        // ...and live traffic advances the clock by the new spacing: 3,000 records ≈ 60 s (a few
+        // steps emit two records)
+        assertThat(java.time.Duration.between(switched, sim.clock()).toSeconds())
+                .isBetween(45L, 65L);
+        // ...deterministically for the same seed and switch point
+        ShopSimulator again =
+                new ShopSimulator(
+                        new SimConfig(
+                                11,
+                                START,
+                                historySpacing,
+                                100,
+                                SimConfig.DEFAULT_WAREHOUSES,
+                                0.02,
+                                3));
+        List<SimRecord> replayed = again.next(history.size());
+        again.pace(20.0, 40);
+        assertThat(describe(replayed)).isEqualTo(describe(history));
+        assertThat(describe(again.next(3_000))).isEqualTo(describe(live));
+    }
+
+    @Test
     void shouldKeepEventIdsUniqueExceptForDeliberateDuplicates() {
         List<SimRecord> records = new ShopSimulator(config(5)).next(20_000);
         Map<String, Integer> seen = new HashMap<>();
