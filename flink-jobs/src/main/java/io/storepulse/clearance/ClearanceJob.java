@@ -66,6 +66,9 @@ public final class ClearanceJob {
      */
     public static final Duration ALLOWED_LATENESS = Duration.ofHours(1);
 
+    /** Silence after which inventory-levels no longer holds event time back. */
+    public static final Duration LEVELS_IDLENESS = Duration.ofMinutes(10);
+
     /** Every documented rule parameter of this job, with defaults. */
     public static final RuleCatalog RULES = new RuleCatalog(RuleJob.CLEARANCE, ClearanceParams.ALL);
 
@@ -79,11 +82,15 @@ public final class ClearanceJob {
                         .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
                         .withIdleness(Duration.ofMinutes(1));
         // Levels are written by the inventory job per sku@warehouse in event-time order per key;
-        // across keys and partitions we allow 5 minutes.
+        // across keys and partitions we allow 5 minutes. They are another job's output, committed
+        // on its checkpoints and late by its processing whenever it catches up (after a restart,
+        // or a backlog of history), so only LEVELS_IDLENESS of silence stops them from holding
+        // event time back; a shorter one would let orders run ahead and evaluate SKUs without
+        // their stock.
         WatermarkStrategy<InventoryLevel> levelWatermarks =
                 WatermarkStrategy.<InventoryLevel>forBoundedOutOfOrderness(Duration.ofMinutes(5))
                         .withTimestampAssigner((l, ts) -> l.getUpdatedAt().toEpochMilli())
-                        .withIdleness(Duration.ofMinutes(1));
+                        .withIdleness(LEVELS_IDLENESS);
         // The catalog is reference data: a compacted topic whose updated_at can be months old.
         // It must not hold event time back, so it never takes part in the watermark.
         WatermarkStrategy<Product> catalogWatermarks =
