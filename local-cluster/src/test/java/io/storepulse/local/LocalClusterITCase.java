@@ -136,10 +136,15 @@ class LocalClusterITCase {
     @Test
     @Order(3)
     void shouldCarrySimulatedTrafficThroughEveryRunningJob() throws Exception {
+        long simulationStarted = System.nanoTime();
         LocalStack.Result sim =
                 stack.run(
                         Duration.ofMinutes(3),
                         "simulate",
+                        "--history",
+                        "2d",
+                        "--history-records",
+                        "20000",
                         "--rate",
                         "200",
                         "--duration",
@@ -151,7 +156,7 @@ class LocalClusterITCase {
                         "--progress-seconds",
                         "5");
         assertThat(sim.exitCode()).as("simulate failed, see %s", sim.log()).isZero();
-        assertThat(sim.output()).contains("simulate: done");
+        assertThat(sim.output()).contains("simulate: history done", "simulate: done");
 
         for (Topic<?> input :
                 List.of(
@@ -162,15 +167,12 @@ class LocalClusterITCase {
                         Topics.CATALOG)) {
             assertThat(readAll(input.name())).as("records on %s", input.name()).isNotEmpty();
         }
-        // Outputs every running job must have produced from this traffic: dead letters from the bad
-        // records, and the inventory levels from the opening stock. Other outputs need event-time
-        // episodes to close (timeouts, windows) and are reported, not required.
+        // Two days of history carry every episode to its end (payment timeouts, abandoned carts,
+        // expiring lots, hourly and daily figures), so every output topic of every running job
+        // must get records.
         Set<String> required = new LinkedHashSet<>();
-        if (!runnableJobs.isEmpty()) {
-            required.add(Topics.DEAD_LETTERS.name());
-        }
-        if (runnableJobs.contains(StorepulseJob.INVENTORY)) {
-            required.add(Topics.INVENTORY_LEVELS.name());
+        for (StorepulseJob job : runnableJobs) {
+            job.outputs().forEach(t -> required.add(t.name()));
         }
         long deadline = System.nanoTime() + OUTPUT_DEADLINE.toNanos();
         Set<String> missing = new LinkedHashSet<>(required);
@@ -181,6 +183,9 @@ class LocalClusterITCase {
             }
         }
         assertThat(missing).as("output topics still empty").isEmpty();
+        System.out.printf(
+                "every output topic had records %d s after the simulator started%n",
+                Duration.ofNanos(System.nanoTime() - simulationStarted).toSeconds());
         for (StorepulseJob job : runnableJobs) {
             for (Topic<?> out : job.outputs()) {
                 System.out.printf(
