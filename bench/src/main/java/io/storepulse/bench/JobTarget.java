@@ -4,6 +4,7 @@ import io.storepulse.config.KafkaIO;
 import io.storepulse.rules.RuleCatalog;
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.serde.Decoded;
+import io.storepulse.serde.DecodedWatermarks;
 import io.storepulse.serde.KeyFunction;
 import io.storepulse.serde.Validator;
 import io.storepulse.topics.StorepulseJob;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import storepulse.v1.actions.DeadLetter;
@@ -29,9 +31,10 @@ import storepulse.v1.actions.DeadLetter;
  * Plugs a Storepulse job into the suite through the shape every job has (see the shared brief):
  * {@code XxxJob.Inputs} and {@code XxxJob.Outputs} records and a static {@code build(Inputs,
  * Outputs)}. Inputs are read through {@link KafkaIO} with the job's own validators (its static
- * {@code Validator<T>} fields) and rule catalogue (its static {@code RuleCatalog}); outputs are
- * KafkaIO's exactly-once sinks. Every decoded input record of the four event topics passes a {@link
- * Meter}. A job whose class is not on the classpath yet is reported as not available.
+ * {@code Validator<T>} fields), watermark strategies (its static {@code WatermarkStrategy<T>}
+ * fields, applied per Kafka partition) and rule catalogue (its static {@code RuleCatalog}); outputs
+ * are KafkaIO's exactly-once sinks. Every decoded input record of the four event topics passes a
+ * {@link Meter}. A job whose class is not on the classpath yet is reported as not available.
  */
 public final class JobTarget {
 
@@ -151,7 +154,12 @@ public final class JobTarget {
                 continue; // filled in by build() once every input is read
             }
             if (valueType == RuleUpdate.class) {
-                Decoded<RuleUpdate> rules = io.readRules(env, ruleCatalog());
+                Decoded<RuleUpdate> rules =
+                        io.readRules(
+                                env,
+                                ruleCatalog(),
+                                watermarksFor(
+                                        RuleUpdate.class, DecodedWatermarks.neverHoldBackTime()));
                 deadLetters.add(rules.deadLetters());
                 args[i] = rules.records();
                 continue;
@@ -179,7 +187,12 @@ public final class JobTarget {
             Topic<T> topic,
             String meterPrefix,
             List<DataStream<DeadLetter>> deadLetters) {
-        Decoded<T> decoded = io.read(env, topic, validatorFor(topic.valueType()));
+        Decoded<T> decoded =
+                io.read(
+                        env,
+                        topic,
+                        validatorFor(topic.valueType()),
+                        watermarksFor(topic.valueType(), WatermarkStrategy.noWatermarks()));
         deadLetters.add(decoded.deadLetters());
         if (!Pipelines.EVENT_TOPICS.contains(topic)) {
             return decoded.records();
@@ -206,6 +219,26 @@ public final class JobTarget {
             }
         }
         return value -> null;
+    }
+
+    /**
+     * The job's event-time strategy for an input (its static {@code WatermarkStrategy<T>} field),
+     * which the job's sources apply per Kafka partition; {@code otherwise} when it has none.
+     */
+    @SuppressWarnings("unchecked")
+    private <T> WatermarkStrategy<T> watermarksFor(Class<T> type, WatermarkStrategy<T> otherwise) {
+        for (Field f : jobClass.getFields()) {
+            if (Modifier.isStatic(f.getModifiers())
+                    && WatermarkStrategy.class.isAssignableFrom(f.getType())
+                    && typeArgument(f.getGenericType()) == type) {
+                try {
+                    return (WatermarkStrategy<T>) f.get(null);
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return otherwise;
     }
 
     private RuleCatalog ruleCatalog() {

@@ -8,6 +8,7 @@ import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
 import io.storepulse.serde.DeadLetters;
 import io.storepulse.serde.Decoded;
+import io.storepulse.serde.DecodedWatermarks;
 import io.storepulse.serde.Validator;
 import io.storepulse.topics.StorepulseJob;
 import io.storepulse.topics.Topics;
@@ -15,8 +16,6 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.flink.api.common.eventtime.WatermarkGenerator;
-import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -72,38 +71,52 @@ public final class ClearanceJob {
     /** Every documented rule parameter of this job, with defaults. */
     public static final RuleCatalog RULES = new RuleCatalog(RuleJob.CLEARANCE, ClearanceParams.ALL);
 
-    /** Wires the pipeline: watermarks, sales per SKU, the keyed pricer with rules, sinks. */
-    public static void build(Inputs in, Outputs out) {
-        // Order events come from many shop clients through several partitions; we assume they
-        // are at most 5 minutes out of order. Sales later than that still count within
-        // ALLOWED_LATENESS; later ones become TOO_LATE dead letters.
-        WatermarkStrategy<OrderEvent> orderWatermarks =
-                WatermarkStrategy.<OrderEvent>forBoundedOutOfOrderness(Duration.ofMinutes(5))
-                        .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
-                        .withIdleness(Duration.ofMinutes(1));
-        // Levels are written by the inventory job per sku@warehouse in event-time order per key;
-        // across keys and partitions we allow 5 minutes. They are another job's output, committed
-        // on its checkpoints and late by its processing whenever it catches up (after a restart,
-        // or a backlog of history), so only LEVELS_IDLENESS of silence stops them from holding
-        // event time back; a shorter one would let orders run ahead and evaluate SKUs without
-        // their stock.
-        WatermarkStrategy<InventoryLevel> levelWatermarks =
-                WatermarkStrategy.<InventoryLevel>forBoundedOutOfOrderness(Duration.ofMinutes(5))
-                        .withTimestampAssigner((l, ts) -> l.getUpdatedAt().toEpochMilli())
-                        .withIdleness(LEVELS_IDLENESS);
-        // The catalog is reference data: a compacted topic whose updated_at can be months old.
-        // It must not hold event time back, so it never takes part in the watermark.
-        WatermarkStrategy<Product> catalogWatermarks =
-                ClearanceJob.<Product>timeless()
-                        .withTimestampAssigner((p, ts) -> p.getUpdatedAt().toEpochMilli());
-        // Rules apply from the moment they arrive and take no part in the watermark either.
-        WatermarkStrategy<RuleUpdate> ruleWatermarks = timeless();
+    // ---- Event time: one strategy per input, applied per Kafka partition in the source. ----
 
+    /**
+     * Order events come from many shop clients; within a partition they are assumed at most 5
+     * minutes out of order (later sales still count within {@link #ALLOWED_LATENESS}; later ones
+     * become TOO_LATE dead letters). A partition quiet for 1 minute stops holding time back.
+     */
+    public static final WatermarkStrategy<OrderEvent> ORDER_WATERMARKS =
+            WatermarkStrategy.<OrderEvent>forBoundedOutOfOrderness(Duration.ofMinutes(5))
+                    .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
+                    .withIdleness(Duration.ofMinutes(1));
+
+    /**
+     * Levels are written by the inventory job per sku@warehouse in event-time order per key; across
+     * keys in a partition 5 minutes of out-of-orderness are allowed. They are another job's output,
+     * committed on its checkpoints and late by its processing whenever it catches up (after a
+     * restart, or a backlog of history), so only {@link #LEVELS_IDLENESS} of silence stops a
+     * partition from holding event time back; a shorter one lets orders run ahead and SKUs be
+     * evaluated without their stock.
+     */
+    public static final WatermarkStrategy<InventoryLevel> LEVEL_WATERMARKS =
+            WatermarkStrategy.<InventoryLevel>forBoundedOutOfOrderness(Duration.ofMinutes(5))
+                    .withTimestampAssigner((l, ts) -> l.getUpdatedAt().toEpochMilli())
+                    .withIdleness(LEVELS_IDLENESS);
+
+    /**
+     * The catalog is reference data: a compacted topic whose updated_at can be months old. It must
+     * not hold event time back, so it never takes part in the watermark (timestamped by updated_at,
+     * always idle; no out-of-orderness applies).
+     */
+    public static final WatermarkStrategy<Product> CATALOG_WATERMARKS =
+            DecodedWatermarks.<Product>neverHoldBackTime()
+                    .withTimestampAssigner((p, ts) -> p.getUpdatedAt().toEpochMilli());
+
+    /** Rules apply from the moment they arrive and take no part in the watermark either. */
+    public static final WatermarkStrategy<RuleUpdate> RULE_WATERMARKS =
+            DecodedWatermarks.neverHoldBackTime();
+
+    /**
+     * Wires the pipeline: sales per SKU, the keyed pricer with rules, sinks. The inputs are already
+     * timestamped and watermarked with the strategies above ({@link KafkaIO#read} does it per Kafka
+     * partition; tests apply the same strategies to their own sources).
+     */
+    public static void build(Inputs in, Outputs out) {
         DataStream<SkuSignal> sales =
                 in.orders()
-                        .assignTimestampsAndWatermarks(orderWatermarks)
-                        .uid("clearance-order-watermarks")
-                        .name("Order watermarks")
                         .flatMap(
                                 (OrderEvent e, org.apache.flink.util.Collector<SkuSignal> out2) ->
                                         explodeSales(e, out2))
@@ -112,28 +125,17 @@ public final class ClearanceJob {
                         .name("Sales by SKU");
         DataStream<SkuSignal> levels =
                 in.levels()
-                        .assignTimestampsAndWatermarks(levelWatermarks)
-                        .uid("clearance-level-watermarks")
-                        .name("Level watermarks")
                         .map(SkuSignal::level)
                         .returns(TypeInformation.of(SkuSignal.class))
                         .uid("clearance-levels-by-sku")
                         .name("Levels by SKU");
         DataStream<SkuSignal> products =
                 in.catalog()
-                        .assignTimestampsAndWatermarks(catalogWatermarks)
-                        .uid("clearance-catalog-timestamps")
-                        .name("Catalog timestamps")
                         .map(SkuSignal::product)
                         .returns(TypeInformation.of(SkuSignal.class))
                         .uid("clearance-products-by-sku")
                         .name("Products by SKU");
-        BroadcastStream<RuleUpdate> rules =
-                in.rules()
-                        .assignTimestampsAndWatermarks(ruleWatermarks)
-                        .uid("clearance-rule-watermarks")
-                        .name("Rule watermarks")
-                        .broadcast(RulesState.DESCRIPTOR);
+        BroadcastStream<RuleUpdate> rules = in.rules().broadcast(RulesState.DESCRIPTOR);
 
         SingleOutputStreamOperator<PriceAction> actions =
                 sales.union(levels, products)
@@ -167,10 +169,13 @@ public final class ClearanceJob {
 
     /** The Kafka wiring of {@link #main}, also used by the Kafka integration test. */
     public static void build(StreamExecutionEnvironment env, KafkaIO kafka) {
-        Decoded<OrderEvent> orders = kafka.read(env, Topics.ORDERS, ORDER_VALIDATOR);
-        Decoded<InventoryLevel> levels = kafka.read(env, Topics.INVENTORY_LEVELS, LEVEL_VALIDATOR);
-        Decoded<Product> catalog = kafka.read(env, Topics.CATALOG, CATALOG_VALIDATOR);
-        Decoded<RuleUpdate> rules = kafka.readRules(env, RULES);
+        Decoded<OrderEvent> orders =
+                kafka.read(env, Topics.ORDERS, ORDER_VALIDATOR, ORDER_WATERMARKS);
+        Decoded<InventoryLevel> levels =
+                kafka.read(env, Topics.INVENTORY_LEVELS, LEVEL_VALIDATOR, LEVEL_WATERMARKS);
+        Decoded<Product> catalog =
+                kafka.read(env, Topics.CATALOG, CATALOG_VALIDATOR, CATALOG_WATERMARKS);
+        Decoded<RuleUpdate> rules = kafka.readRules(env, RULES, RULE_WATERMARKS);
         DataStream<DeadLetter> decodeDeadLetters =
                 orders.deadLetters()
                         .union(levels.deadLetters(), catalog.deadLetters(), rules.deadLetters());
@@ -273,24 +278,5 @@ public final class ClearanceJob {
                     + list;
         }
         return null;
-    }
-
-    /**
-     * A strategy for inputs that must never drive event time: they are permanently idle, so the
-     * keyed pricer's watermark follows orders and levels alone. (Emitting Long.MAX_VALUE instead
-     * would let event time run to infinity whenever orders and levels go idle.)
-     */
-    static <T> WatermarkStrategy<T> timeless() {
-        return WatermarkStrategy.forGenerator(
-                ctx ->
-                        new WatermarkGenerator<T>() {
-                            @Override
-                            public void onEvent(T event, long ts, WatermarkOutput output) {}
-
-                            @Override
-                            public void onPeriodicEmit(WatermarkOutput output) {
-                                output.markIdle();
-                            }
-                        });
     }
 }

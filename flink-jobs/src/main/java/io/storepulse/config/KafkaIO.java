@@ -3,13 +3,13 @@ package io.storepulse.config;
 import io.storepulse.rules.RuleCatalog;
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.serde.ConfluentAvroSerializationSchema;
+import io.storepulse.serde.DeadLetterSplit;
 import io.storepulse.serde.DeadLetters;
-import io.storepulse.serde.DecodeFunction;
 import io.storepulse.serde.Decoded;
+import io.storepulse.serde.DecodedWatermarks;
+import io.storepulse.serde.DecodingDeserializationSchema;
 import io.storepulse.serde.KeyFunction;
-import io.storepulse.serde.RawRecord;
-import io.storepulse.serde.RawRecordDeserializationSchema;
-import io.storepulse.serde.RulesDecodeFunction;
+import io.storepulse.serde.RulesDeserializationSchema;
 import io.storepulse.serde.Validator;
 import io.storepulse.topics.StorepulseJob;
 import io.storepulse.topics.Topic;
@@ -30,10 +30,12 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.types.Either;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
@@ -43,7 +45,8 @@ import storepulse.v1.actions.DeadLetter;
 
 /**
  * Builds a job's Kafka sources and sinks from {@link StorepulseSettings}, the same way for every
- * job: raw source, then a chained decode step that routes bad input to dead letters; sinks are
+ * job: a source that decodes and validates inside the Kafka reader and generates the job's
+ * watermarks per partition, then a chained step that routes bad input to dead letters; sinks are
  * exactly-once (transactional) unless at-least-once is configured.
  *
  * <p>Consumers read with {@code isolation.level=read_committed}, so a job never acts on another
@@ -64,37 +67,86 @@ public final class KafkaIO {
         return job.id() + settings.groupSuffix();
     }
 
-    /** Raw source, then decode; the uids are {@code source-<topic>} and {@code decode-<topic>}. */
+    /**
+     * The topic's records, decoded and validated inside the Kafka source, timestamped and
+     * watermarked by {@code watermarks} per Kafka partition; bad input goes to the dead letters.
+     * The uids are {@code source-<topic>} and {@code decode-<topic>} (the step that splits off the
+     * dead letters, chained to the source).
+     *
+     * <p>Per partition matters: a source subtask that reads several partitions interleaves them,
+     * and when it catches up (a backlog, the replay after a restore) one partition runs far ahead
+     * of another in event time. With one watermark per partition the slower one still holds event
+     * time back, so its records are not late and results do not depend on the interleaving.
+     */
+    public <T extends SpecificRecord> Decoded<T> read(
+            StreamExecutionEnvironment env,
+            Topic<T> topic,
+            Validator<T> validator,
+            WatermarkStrategy<T> watermarks) {
+        return split(
+                source(
+                        env,
+                        topic,
+                        new DecodingDeserializationSchema<>(
+                                settings.registryConfig(), topic.valueType(), validator, job.id()),
+                        DecodedWatermarks.of(watermarks)),
+                topic,
+                TypeInformation.of(topic.valueType()));
+    }
+
+    /**
+     * As {@link #read(StreamExecutionEnvironment, Topic, Validator, WatermarkStrategy)}, without
+     * event time: records carry their Kafka timestamps and no watermarks (for pipelines that use no
+     * event time, such as throughput baselines).
+     */
     public <T extends SpecificRecord> Decoded<T> read(
             StreamExecutionEnvironment env, Topic<T> topic, Validator<T> validator) {
-        SingleOutputStreamOperator<T> decoded =
-                rawSource(env, topic)
-                        .process(
-                                new DecodeFunction<>(
-                                        settings.registryConfig(),
-                                        topic.valueType(),
-                                        validator,
-                                        job.id()))
-                        .returns(TypeInformation.of(topic.valueType()))
+        return read(env, topic, validator, WatermarkStrategy.noWatermarks());
+    }
+
+    /**
+     * The rules topic for this job, at parallelism 1 (one partition, rare updates). Rules carry no
+     * event time; {@code watermarks} says how they take part in it (each job's choice never holds
+     * event time back).
+     */
+    public Decoded<RuleUpdate> readRules(
+            StreamExecutionEnvironment env,
+            RuleCatalog catalog,
+            WatermarkStrategy<RuleUpdate> watermarks) {
+        return split(
+                source(
+                        env,
+                        Topics.RULES,
+                        new RulesDeserializationSchema(
+                                settings.registryConfig(), catalog, job.id()),
+                        DecodedWatermarks.of(watermarks)),
+                Topics.RULES,
+                TypeInformation.of(RuleUpdate.class));
+    }
+
+    /** As {@link #readRules(StreamExecutionEnvironment, RuleCatalog, WatermarkStrategy)}, idle. */
+    public Decoded<RuleUpdate> readRules(StreamExecutionEnvironment env, RuleCatalog catalog) {
+        return readRules(env, catalog, DecodedWatermarks.neverHoldBackTime());
+    }
+
+    private static <T> Decoded<T> split(
+            DataStream<Either<DeadLetter, T>> envelopes, Topic<?> topic, TypeInformation<T> type) {
+        SingleOutputStreamOperator<T> records =
+                envelopes
+                        .process(new DeadLetterSplit<T>(), type)
                         .uid("decode-" + topic.name())
                         .name("decode " + topic.name());
-        return new Decoded<>(decoded, decoded.getSideOutput(DeadLetters.TAG));
+        if (topic == Topics.RULES) {
+            records.setParallelism(1);
+        }
+        return new Decoded<>(records, records.getSideOutput(DeadLetters.TAG));
     }
 
-    /** The rules topic for this job; runs at parallelism 1 (one partition, rare updates). */
-    public Decoded<RuleUpdate> readRules(StreamExecutionEnvironment env, RuleCatalog catalog) {
-        SingleOutputStreamOperator<RuleUpdate> decoded =
-                rawSource(env, Topics.RULES)
-                        .process(
-                                new RulesDecodeFunction(
-                                        settings.registryConfig(), catalog, job.id()))
-                        .setParallelism(1)
-                        .uid("decode-" + Topics.RULES.name())
-                        .name("decode " + Topics.RULES.name());
-        return new Decoded<>(decoded, decoded.getSideOutput(DeadLetters.TAG));
-    }
-
-    private DataStream<RawRecord> rawSource(StreamExecutionEnvironment env, Topic<?> topic) {
+    private <T> DataStream<Either<DeadLetter, T>> source(
+            StreamExecutionEnvironment env,
+            Topic<?> topic,
+            KafkaRecordDeserializationSchema<Either<DeadLetter, T>> deserializer,
+            WatermarkStrategy<Either<DeadLetter, T>> watermarks) {
         Properties props = settings.kafkaSecurityProperties();
         props.setProperty("isolation.level", "read_committed");
         props.setProperty("client.id.prefix", clientId() + "-" + topic.name());
@@ -105,23 +157,23 @@ public final class KafkaIO {
                         settings.startFromEarliest()
                                 ? OffsetResetStrategy.EARLIEST
                                 : OffsetResetStrategy.LATEST);
-        KafkaSource<RawRecord> source =
-                KafkaSource.<RawRecord>builder()
+        KafkaSource<Either<DeadLetter, T>> source =
+                KafkaSource.<Either<DeadLetter, T>>builder()
                         .setBootstrapServers(settings.bootstrapServers())
                         .setTopics(topic.name())
                         .setGroupId(clientId())
                         .setStartingOffsets(start)
-                        .setDeserializer(new RawRecordDeserializationSchema())
+                        .setDeserializer(deserializer)
                         .setProperties(props)
                         .build();
-        // Event time is assigned by each job after decoding, from the records' event_time.
-        DataStream<RawRecord> raw =
-                env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka " + topic.name())
+        // The strategy goes to the source, so Flink keeps one watermark per split (partition).
+        SingleOutputStreamOperator<Either<DeadLetter, T>> envelopes =
+                env.fromSource(source, watermarks, "kafka " + topic.name())
                         .uid("source-" + topic.name());
         if (topic == Topics.RULES) {
-            ((SingleOutputStreamOperator<RawRecord>) raw).setParallelism(1);
+            envelopes.setParallelism(1);
         }
-        return raw;
+        return envelopes;
     }
 
     /** A Kafka sink for an output topic; give it {@code .uid("sink-<topic>")} when attaching. */

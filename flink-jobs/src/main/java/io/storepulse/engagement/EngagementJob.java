@@ -8,12 +8,11 @@ import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
 import io.storepulse.serde.DeadLetters;
 import io.storepulse.serde.Decoded;
+import io.storepulse.serde.DecodedWatermarks;
 import io.storepulse.serde.Validator;
 import io.storepulse.topics.StorepulseJob;
 import io.storepulse.topics.Topics;
 import java.time.Duration;
-import org.apache.flink.api.common.eventtime.WatermarkGenerator;
-import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
@@ -62,6 +61,37 @@ public final class EngagementJob {
 
     private static final Duration IDLENESS = Duration.ofMinutes(1);
 
+    // ---- Event time: one strategy per input, applied per Kafka partition in the source. ----
+
+    /** Cart events by event_time: 30 s out of order within a partition, idle after 1 min. */
+    public static final WatermarkStrategy<CartEvent> CART_WATERMARKS =
+            WatermarkStrategy.<CartEvent>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
+                    .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
+                    .withIdleness(IDLENESS);
+
+    /** Order events by event_time: 30 s out of order within a partition, idle after 1 min. */
+    public static final WatermarkStrategy<OrderEvent> ORDER_WATERMARKS =
+            WatermarkStrategy.<OrderEvent>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
+                    .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
+                    .withIdleness(IDLENESS);
+
+    /** Page views by event_time: 30 s out of order within a partition, idle after 1 min. */
+    public static final WatermarkStrategy<BrowseEvent> BROWSE_WATERMARKS =
+            WatermarkStrategy.<BrowseEvent>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
+                    .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
+                    .withIdleness(IDLENESS);
+
+    /**
+     * The catalogue is state, not time: idle from the start, so it never holds back the event clock
+     * (see {@link DecodedWatermarks#neverHoldBackTime}); no out-of-orderness applies.
+     */
+    public static final WatermarkStrategy<Product> CATALOG_WATERMARKS =
+            DecodedWatermarks.neverHoldBackTime();
+
+    /** Rules are state, not time: idle from the start, as the catalogue. */
+    public static final WatermarkStrategy<RuleUpdate> RULE_WATERMARKS =
+            DecodedWatermarks.neverHoldBackTime();
+
     private EngagementJob() {}
 
     /** Reads the settings, then builds the job on Kafka sources and exactly-once sinks. */
@@ -77,11 +107,13 @@ public final class EngagementJob {
 
     /** The inputs decoded from Kafka, bad records routed to the dead letters. */
     public static Inputs kafkaInputs(StreamExecutionEnvironment env, KafkaIO io) {
-        Decoded<CartEvent> carts = io.read(env, Topics.CARTS, CART_VALIDATOR);
-        Decoded<OrderEvent> orders = io.read(env, Topics.ORDERS, ORDER_VALIDATOR);
-        Decoded<BrowseEvent> browse = io.read(env, Topics.BROWSE, BROWSE_VALIDATOR);
-        Decoded<Product> catalog = io.read(env, Topics.CATALOG, PRODUCT_VALIDATOR);
-        Decoded<RuleUpdate> rules = io.readRules(env, RULES);
+        Decoded<CartEvent> carts = io.read(env, Topics.CARTS, CART_VALIDATOR, CART_WATERMARKS);
+        Decoded<OrderEvent> orders = io.read(env, Topics.ORDERS, ORDER_VALIDATOR, ORDER_WATERMARKS);
+        Decoded<BrowseEvent> browse =
+                io.read(env, Topics.BROWSE, BROWSE_VALIDATOR, BROWSE_WATERMARKS);
+        Decoded<Product> catalog =
+                io.read(env, Topics.CATALOG, PRODUCT_VALIDATOR, CATALOG_WATERMARKS);
+        Decoded<RuleUpdate> rules = io.readRules(env, RULES, RULE_WATERMARKS);
         return new Inputs(
                 carts.records(),
                 orders.records(),
@@ -103,45 +135,24 @@ public final class EngagementJob {
                 io.deadLetterSink());
     }
 
-    /** Wires the pipeline top to bottom: watermarks, the keyed engagement function, sinks. */
+    /**
+     * Wires the pipeline top to bottom: the keyed engagement function and the sinks. The inputs are
+     * already timestamped and watermarked with the strategies above ({@link KafkaIO#read} does it
+     * per Kafka partition; tests apply the same strategies to their own sources).
+     */
     public static void build(Inputs in, Outputs out) {
-        WatermarkStrategy<CartEvent> cartTime =
-                WatermarkStrategy.<CartEvent>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
-                        .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
-                        .withIdleness(IDLENESS);
-        WatermarkStrategy<OrderEvent> orderTime =
-                WatermarkStrategy.<OrderEvent>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
-                        .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
-                        .withIdleness(IDLENESS);
-        WatermarkStrategy<BrowseEvent> browseTime =
-                WatermarkStrategy.<BrowseEvent>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
-                        .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
-                        .withIdleness(IDLENESS);
-        // Rules and catalogue are state, not time: they must never hold back the event clock.
-        WatermarkStrategy<Control> controlTime =
-                WatermarkStrategy.forGenerator(ctx -> new NeverHoldBack());
-
         DataStream<UserEvent> carts =
                 in.carts()
-                        .assignTimestampsAndWatermarks(cartTime)
-                        .uid("engagement-carts-watermarks")
-                        .name("Carts event time")
                         .map(UserEvent::ofCart)
                         .uid("engagement-carts-to-user-events")
                         .name("Carts as user events");
         DataStream<UserEvent> orders =
                 in.orders()
-                        .assignTimestampsAndWatermarks(orderTime)
-                        .uid("engagement-orders-watermarks")
-                        .name("Orders event time")
                         .map(UserEvent::ofOrder)
                         .uid("engagement-orders-to-user-events")
                         .name("Orders as user events");
         DataStream<UserEvent> browse =
                 in.browse()
-                        .assignTimestampsAndWatermarks(browseTime)
-                        .uid("engagement-browse-watermarks")
-                        .name("Browse event time")
                         .filter(b -> b.getUserId() != null && !b.getUserId().isBlank())
                         .uid("engagement-browse-signed-in")
                         .name("Signed-in page views")
@@ -159,9 +170,6 @@ public final class EngagementJob {
                                         .map(Control::ofProduct)
                                         .uid("engagement-catalog-to-control")
                                         .name("Catalogue as control"))
-                        .assignTimestampsAndWatermarks(controlTime)
-                        .uid("engagement-control-watermarks")
-                        .name("Control never holds back time")
                         .broadcast(RulesState.DESCRIPTOR, EngagementFunction.CATALOG_FACTS);
 
         SingleOutputStreamOperator<CouponAction> coupons =
@@ -184,22 +192,6 @@ public final class EngagementJob {
                 .sinkTo(out.deadLetters())
                 .uid("sink-" + Topics.DEAD_LETTERS.name())
                 .name(Topics.DEAD_LETTERS.name());
-    }
-
-    /**
-     * Declares the rules and catalogue side idle, so that it never holds back timers. Idle, not a
-     * maximum watermark: when the event inputs go idle (a quiet minute), Flink takes the watermark
-     * from the inputs that are still active, and a maximum there would make every later event "too
-     * late".
-     */
-    private static final class NeverHoldBack implements WatermarkGenerator<Control> {
-        @Override
-        public void onEvent(Control event, long eventTimestamp, WatermarkOutput output) {}
-
-        @Override
-        public void onPeriodicEmit(WatermarkOutput output) {
-            output.markIdle();
-        }
     }
 
     // ---- validators: impossible values go to dead-letters at decode time ----

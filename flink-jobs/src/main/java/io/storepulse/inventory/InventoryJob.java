@@ -8,14 +8,12 @@ import io.storepulse.rules.RuleCatalog;
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
 import io.storepulse.serde.Decoded;
+import io.storepulse.serde.DecodedWatermarks;
 import io.storepulse.serde.Validator;
 import io.storepulse.topics.StorepulseJob;
 import io.storepulse.topics.Topics;
 import java.time.Duration;
 import java.util.List;
-import org.apache.flink.api.common.eventtime.Watermark;
-import org.apache.flink.api.common.eventtime.WatermarkGenerator;
-import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -160,6 +158,43 @@ public final class InventoryJob {
     /** Kafka partitions with no traffic stop holding back event time after this. */
     public static final Duration SOURCE_IDLENESS = Duration.ofMinutes(1);
 
+    // ---- Event time: one strategy per input, applied per Kafka partition in the source. ----
+
+    /**
+     * Order events by event_time, at most {@link #MAX_OUT_OF_ORDERNESS} (30 s) out of order within
+     * a partition; a partition quiet for {@link #SOURCE_IDLENESS} (1 min) stops holding time back.
+     */
+    public static final WatermarkStrategy<OrderEvent> ORDER_WATERMARKS =
+            WatermarkStrategy.<OrderEvent>forBoundedOutOfOrderness(MAX_OUT_OF_ORDERNESS)
+                    .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
+                    .withIdleness(SOURCE_IDLENESS);
+
+    /** Stock movements by event_time: 30 s out of order, idle after 1 min, as the orders. */
+    public static final WatermarkStrategy<StockMovement> MOVEMENT_WATERMARKS =
+            WatermarkStrategy.<StockMovement>forBoundedOutOfOrderness(MAX_OUT_OF_ORDERNESS)
+                    .withTimestampAssigner((m, ts) -> m.getEventTime().toEpochMilli())
+                    .withIdleness(SOURCE_IDLENESS);
+
+    /**
+     * The catalog by updated_at, 30 s out of order. It is compacted and replayed from the start, so
+     * its updated_at lags far behind: idleness (1 min) releases it so that it does not hold back
+     * the stock function.
+     */
+    public static final WatermarkStrategy<Product> CATALOG_WATERMARKS =
+            WatermarkStrategy.<Product>forBoundedOutOfOrderness(MAX_OUT_OF_ORDERNESS)
+                    .withTimestampAssigner((p, ts) -> p.getUpdatedAt().toEpochMilli())
+                    .withIdleness(SOURCE_IDLENESS);
+
+    /**
+     * Rule sets carry no event time. Their input of the two-input keyed operators must not hold
+     * back the watermark, so it is idle from the start. Idle, not the maximum watermark: when the
+     * order and movement partitions go idle (a quiet minute), Flink takes the watermark from the
+     * inputs still active, and a maximum there would fire every payment timeout at once.
+     */
+    public static final WatermarkStrategy<RuleUpdate> RULE_WATERMARKS =
+            DecodedWatermarks.<RuleUpdate>neverHoldBackTime()
+                    .withTimestampAssigner((r, ts) -> Long.MIN_VALUE);
+
     private InventoryJob() {}
 
     /** Decoded, validated inputs. */
@@ -185,11 +220,13 @@ public final class InventoryJob {
     /** Kafka sources (decoded and validated) and exactly-once sinks around {@link #build}. */
     public static void wireKafka(StreamExecutionEnvironment env, StorepulseSettings settings) {
         KafkaIO kafka = new KafkaIO(settings, StorepulseJob.INVENTORY);
-        Decoded<OrderEvent> orders = kafka.read(env, Topics.ORDERS, ORDER_VALIDATOR);
+        Decoded<OrderEvent> orders =
+                kafka.read(env, Topics.ORDERS, ORDER_VALIDATOR, ORDER_WATERMARKS);
         Decoded<StockMovement> movements =
-                kafka.read(env, Topics.STOCK_MOVEMENTS, MOVEMENT_VALIDATOR);
-        Decoded<Product> catalog = kafka.read(env, Topics.CATALOG, PRODUCT_VALIDATOR);
-        Decoded<RuleUpdate> rules = kafka.readRules(env, RULES);
+                kafka.read(env, Topics.STOCK_MOVEMENTS, MOVEMENT_VALIDATOR, MOVEMENT_WATERMARKS);
+        Decoded<Product> catalog =
+                kafka.read(env, Topics.CATALOG, PRODUCT_VALIDATOR, CATALOG_WATERMARKS);
+        Decoded<RuleUpdate> rules = kafka.readRules(env, RULES, RULE_WATERMARKS);
         build(
                 new Inputs(
                         orders.records(),
@@ -218,36 +255,16 @@ public final class InventoryJob {
         return a.getSku() + "@" + a.getWarehouseId();
     }
 
-    /** Wires the pipeline top to bottom. */
+    /**
+     * Wires the pipeline top to bottom. The inputs are already timestamped and watermarked with the
+     * strategies above ({@link KafkaIO#read} does it per Kafka partition; tests apply the same
+     * strategies to their own sources).
+     */
     public static void build(Inputs in, Outputs out) {
-        // Events of one order or SKU may arrive up to MAX_OUT_OF_ORDERNESS late.
-        WatermarkStrategy<OrderEvent> orderWatermarks =
-                WatermarkStrategy.<OrderEvent>forBoundedOutOfOrderness(MAX_OUT_OF_ORDERNESS)
-                        .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
-                        .withIdleness(SOURCE_IDLENESS);
-        WatermarkStrategy<StockMovement> movementWatermarks =
-                WatermarkStrategy.<StockMovement>forBoundedOutOfOrderness(MAX_OUT_OF_ORDERNESS)
-                        .withTimestampAssigner((m, ts) -> m.getEventTime().toEpochMilli())
-                        .withIdleness(SOURCE_IDLENESS);
-        // The catalog is compacted and replayed from the start: its updated_at lags far behind,
-        // so its watermark must not hold back the stock function; idleness releases it.
-        WatermarkStrategy<Product> catalogWatermarks =
-                WatermarkStrategy.<Product>forBoundedOutOfOrderness(MAX_OUT_OF_ORDERNESS)
-                        .withTimestampAssigner((p, ts) -> p.getUpdatedAt().toEpochMilli())
-                        .withIdleness(SOURCE_IDLENESS);
-
-        BroadcastStream<RuleUpdate> rules =
-                in.rules()
-                        .assignTimestampsAndWatermarks(rulesNeverHoldBackTime())
-                        .uid("rules-watermarks")
-                        .name("Rules: no event time")
-                        .broadcast(RulesState.DESCRIPTOR);
+        BroadcastStream<RuleUpdate> rules = in.rules().broadcast(RulesState.DESCRIPTOR);
 
         SingleOutputStreamOperator<StockChange> orderChanges =
                 in.orders()
-                        .assignTimestampsAndWatermarks(orderWatermarks)
-                        .uid("orders-watermarks")
-                        .name("Orders: event-time watermarks")
                         .keyBy(OrderEvent::getOrderId)
                         .connect(rules)
                         .process(new OrderLifecycleFunction())
@@ -257,9 +274,6 @@ public final class InventoryJob {
 
         DataStream<StockChange> movementChanges =
                 in.movements()
-                        .assignTimestampsAndWatermarks(movementWatermarks)
-                        .uid("stock-movements-watermarks")
-                        .name("Stock movements: event-time watermarks")
                         .map(StockChange::ofMovement)
                         .returns(TypeInformation.of(StockChange.class))
                         .uid("stock-movements-to-changes")
@@ -267,9 +281,6 @@ public final class InventoryJob {
 
         DataStream<StockChange> catalogChanges =
                 in.catalog()
-                        .assignTimestampsAndWatermarks(catalogWatermarks)
-                        .uid("catalog-watermarks")
-                        .name("Catalog: updated_at watermarks")
                         .map(StockChange::ofProduct)
                         .returns(TypeInformation.of(StockChange.class))
                         .uid("catalog-to-changes")
@@ -299,25 +310,6 @@ public final class InventoryJob {
                 .sinkTo(out.deadLetters())
                 .uid("sink-dead-letters")
                 .name("dead-letters");
-    }
-
-    /**
-     * Rule sets carry no event time. Their input of the two-input keyed operators must not hold
-     * back the watermark, so it is declared at the end of time from the start.
-     */
-    static WatermarkStrategy<RuleUpdate> rulesNeverHoldBackTime() {
-        return WatermarkStrategy.<RuleUpdate>forGenerator(ctx -> new EndOfTime())
-                .withTimestampAssigner((r, ts) -> Long.MIN_VALUE);
-    }
-
-    private static final class EndOfTime implements WatermarkGenerator<RuleUpdate> {
-        @Override
-        public void onEvent(RuleUpdate event, long eventTimestamp, WatermarkOutput output) {}
-
-        @Override
-        public void onPeriodicEmit(WatermarkOutput output) {
-            output.emitWatermark(Watermark.MAX_WATERMARK);
-        }
     }
 
     // ---- Validators: impossible inputs go to dead-letters at decode time. ----

@@ -118,6 +118,38 @@ public final class MetricsJob {
     /** A partition quiet for this long no longer holds event time back. */
     public static final Duration IDLENESS = Duration.ofMinutes(1);
 
+    // ---- One strategy per input, applied per Kafka partition in the source ----
+
+    /** Page views by event_time: 10 s out of order within a partition, idle after 1 min. */
+    public static final WatermarkStrategy<BrowseEvent> BROWSE_WATERMARKS =
+            WatermarkStrategy.<BrowseEvent>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
+                    .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
+                    .withIdleness(IDLENESS);
+
+    /** Cart events by event_time: 10 s out of order within a partition, idle after 1 min. */
+    public static final WatermarkStrategy<CartEvent> CART_WATERMARKS =
+            WatermarkStrategy.<CartEvent>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
+                    .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
+                    .withIdleness(IDLENESS);
+
+    /** Order events by event_time: 10 s out of order within a partition, idle after 1 min. */
+    public static final WatermarkStrategy<OrderEvent> ORDER_WATERMARKS =
+            WatermarkStrategy.<OrderEvent>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
+                    .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
+                    .withIdleness(IDLENESS);
+
+    /**
+     * The catalog carries no event time: timestamped by updated_at, it holds event time back while
+     * being read on start-up, then releases it for good once quiet for {@link
+     * ReleaseWhenQuiet#QUIET} (10 s); no out-of-orderness applies.
+     */
+    public static final WatermarkStrategy<Product> CATALOG_WATERMARKS =
+            ReleaseWhenQuiet.<Product>strategy()
+                    .withTimestampAssigner((p, ts) -> p.getUpdatedAt().toEpochMilli());
+
+    /** Rules carry no event time: held back while read on start-up, then released, as above. */
+    public static final WatermarkStrategy<RuleUpdate> RULE_WATERMARKS = ReleaseWhenQuiet.strategy();
+
     /**
      * Decoded and validated inputs, plus the dead letters their decoding produced (routed to the
      * same dead-letter sink as the job's own; null when there are none, as in tests).
@@ -138,48 +170,20 @@ public final class MetricsJob {
 
     private MetricsJob() {}
 
-    /** Wires the job top to bottom. */
+    /**
+     * Wires the job top to bottom. The inputs are already timestamped and watermarked with the
+     * strategies above ({@link KafkaIO#read} does it per Kafka partition; tests apply the same
+     * strategies to their own sources).
+     */
     public static void build(Inputs in, Outputs out) {
-        // Input events are at most OUT_OF_ORDERNESS out of order; idle partitions are skipped.
-        WatermarkStrategy<BrowseEvent> browseWatermarks =
-                WatermarkStrategy.<BrowseEvent>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
-                        .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
-                        .withIdleness(IDLENESS);
-        WatermarkStrategy<CartEvent> cartWatermarks =
-                WatermarkStrategy.<CartEvent>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
-                        .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
-                        .withIdleness(IDLENESS);
-        WatermarkStrategy<OrderEvent> orderWatermarks =
-                WatermarkStrategy.<OrderEvent>forBoundedOutOfOrderness(OUT_OF_ORDERNESS)
-                        .withTimestampAssigner((e, ts) -> e.getEventTime().toEpochMilli())
-                        .withIdleness(IDLENESS);
-        // The catalog and the rules carry no event time: they hold it back while being read on
-        // start-up, then release it for good (see ReleaseWhenQuiet).
-        WatermarkStrategy<Product> catalogWatermarks =
-                ReleaseWhenQuiet.<Product>strategy()
-                        .withTimestampAssigner((p, ts) -> p.getUpdatedAt().toEpochMilli());
-        WatermarkStrategy<RuleUpdate> rulesWatermarks = ReleaseWhenQuiet.strategy();
-
-        BroadcastStream<RuleUpdate> rules =
-                in.rules()
-                        .assignTimestampsAndWatermarks(rulesWatermarks)
-                        .uid("metrics-rules-watermarks")
-                        .name("Rules watermarks")
-                        .broadcast(RulesState.DESCRIPTOR);
+        BroadcastStream<RuleUpdate> rules = in.rules().broadcast(RulesState.DESCRIPTOR);
         TypeInformation<FunnelFact> factType = TypeInformation.of(FunnelFact.class);
 
-        DataStream<Product> catalog =
-                in.catalog()
-                        .assignTimestampsAndWatermarks(catalogWatermarks)
-                        .uid("metrics-catalog-watermarks")
-                        .name("Catalog timestamps");
+        DataStream<Product> catalog = in.catalog();
 
         // ---- Funnel: browse and carts deduplicated by event id, orders by order transition ----
         DataStream<BrowseEvent> browse =
                 in.browse()
-                        .assignTimestampsAndWatermarks(browseWatermarks)
-                        .uid("metrics-browse-watermarks")
-                        .name("Browse watermarks")
                         .keyBy(BrowseEvent::getEventId, Types.STRING)
                         .process(
                                 new DedupByEventId<BrowseEvent>(
@@ -202,9 +206,6 @@ public final class MetricsJob {
 
         DataStream<CartEvent> carts =
                 in.carts()
-                        .assignTimestampsAndWatermarks(cartWatermarks)
-                        .uid("metrics-carts-watermarks")
-                        .name("Cart watermarks")
                         .keyBy(CartEvent::getEventId, Types.STRING)
                         .process(
                                 new DedupByEventId<CartEvent>(e -> e.getEventTime().toEpochMilli()),
@@ -226,9 +227,6 @@ public final class MetricsJob {
 
         DataStream<OrderEvent> transitions =
                 in.orders()
-                        .assignTimestampsAndWatermarks(orderWatermarks)
-                        .uid("metrics-orders-watermarks")
-                        .name("Order watermarks")
                         .keyBy(OrderEvent::getOrderId, Types.STRING)
                         .process(new OrderTransitions(), TypeInformation.of(OrderEvent.class))
                         .uid("metrics-order-transitions")
@@ -359,11 +357,13 @@ public final class MetricsJob {
     /** The job on its Kafka topics, without executing it (main and the Kafka ITCase share it). */
     public static void wireKafka(StreamExecutionEnvironment env, StorepulseSettings settings) {
         KafkaIO io = new KafkaIO(settings, StorepulseJob.METRICS);
-        Decoded<BrowseEvent> browse = io.read(env, Topics.BROWSE, BROWSE_VALIDATOR);
-        Decoded<CartEvent> carts = io.read(env, Topics.CARTS, CART_VALIDATOR);
-        Decoded<OrderEvent> orders = io.read(env, Topics.ORDERS, ORDER_VALIDATOR);
-        Decoded<Product> catalog = io.read(env, Topics.CATALOG, PRODUCT_VALIDATOR);
-        Decoded<RuleUpdate> rules = io.readRules(env, RULES);
+        Decoded<BrowseEvent> browse =
+                io.read(env, Topics.BROWSE, BROWSE_VALIDATOR, BROWSE_WATERMARKS);
+        Decoded<CartEvent> carts = io.read(env, Topics.CARTS, CART_VALIDATOR, CART_WATERMARKS);
+        Decoded<OrderEvent> orders = io.read(env, Topics.ORDERS, ORDER_VALIDATOR, ORDER_WATERMARKS);
+        Decoded<Product> catalog =
+                io.read(env, Topics.CATALOG, PRODUCT_VALIDATOR, CATALOG_WATERMARKS);
+        Decoded<RuleUpdate> rules = io.readRules(env, RULES, RULE_WATERMARKS);
         build(
                 new Inputs(
                         browse.records(),

@@ -1,10 +1,13 @@
 package io.storepulse.serde;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
 /**
- * A Kafka record exactly as received: where it came from and its raw bytes. Sources emit these and
- * a {@link DecodeFunction} decodes them, so that a record that cannot be decoded still has its
- * coordinates and bytes for the dead letter. A Flink POJO (public no-arg constructor and accessors)
- * so that it serializes without Kryo.
+ * A Kafka record exactly as received: where it came from and its raw bytes. The source's
+ * deserializers ({@link DecodingDeserializationSchema}, {@link RulesDeserializationSchema}) keep it
+ * while decoding, so that a record that cannot be decoded still has its coordinates and bytes for
+ * the dead letter. A Flink POJO (public no-arg constructor and accessors) so that it serializes
+ * without Kryo.
  */
 public class RawRecord {
     private String topic;
@@ -24,6 +27,16 @@ public class RawRecord {
         this.timestamp = timestamp;
         this.key = key;
         this.value = value;
+    }
+
+    public static RawRecord of(ConsumerRecord<byte[], byte[]> record) {
+        return new RawRecord(
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                record.timestamp(),
+                record.key(),
+                record.value());
     }
 
     public String getTopic() {

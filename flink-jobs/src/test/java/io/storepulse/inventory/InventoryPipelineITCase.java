@@ -109,12 +109,16 @@ class InventoryPipelineITCase {
         // When the job runs once over all of them
         InventoryJob.build(
                 new InventoryJob.Inputs(
-                        env.fromData(orders, TypeInformation.of(OrderEvent.class)),
-                        env.fromData(movements, TypeInformation.of(StockMovement.class)),
-                        env.fromData(catalog, TypeInformation.of(Product.class)),
+                        env.fromData(orders, TypeInformation.of(OrderEvent.class))
+                                .assignTimestampsAndWatermarks(InventoryJob.ORDER_WATERMARKS),
+                        env.fromData(movements, TypeInformation.of(StockMovement.class))
+                                .assignTimestampsAndWatermarks(InventoryJob.MOVEMENT_WATERMARKS),
+                        env.fromData(catalog, TypeInformation.of(Product.class))
+                                .assignTimestampsAndWatermarks(InventoryJob.CATALOG_WATERMARKS),
                         env.fromData(
-                                List.of(RuleUpdate.tombstone("no-such-rule")),
-                                TypeInformation.of(RuleUpdate.class)),
+                                        List.of(RuleUpdate.tombstone("no-such-rule")),
+                                        TypeInformation.of(RuleUpdate.class))
+                                .assignTimestampsAndWatermarks(InventoryJob.RULE_WATERMARKS),
                         env.fromData(List.of(decodeFailure), TypeInformation.of(DeadLetter.class))),
                 new InventoryJob.Outputs(levels, alerts, actions, dead));
         env.execute("inventory-pipeline-it");

@@ -71,11 +71,16 @@ class MetricsGoldenITCase {
 
         MetricsJob.build(
                 new MetricsJob.Inputs(
-                        env.fromData(browse(), TypeInformation.of(BrowseEvent.class)),
-                        env.fromData(carts(), TypeInformation.of(CartEvent.class)),
-                        env.fromData(orders(), TypeInformation.of(OrderEvent.class)),
-                        env.fromData(catalog(), TypeInformation.of(Product.class)),
-                        env.fromData(rules(), TypeInformation.of(RuleUpdate.class)),
+                        env.fromData(browse(), TypeInformation.of(BrowseEvent.class))
+                                .assignTimestampsAndWatermarks(MetricsJob.BROWSE_WATERMARKS),
+                        env.fromData(carts(), TypeInformation.of(CartEvent.class))
+                                .assignTimestampsAndWatermarks(MetricsJob.CART_WATERMARKS),
+                        env.fromData(orders(), TypeInformation.of(OrderEvent.class))
+                                .assignTimestampsAndWatermarks(MetricsJob.ORDER_WATERMARKS),
+                        env.fromData(catalog(), TypeInformation.of(Product.class))
+                                .assignTimestampsAndWatermarks(MetricsJob.CATALOG_WATERMARKS),
+                        env.fromData(rules(), TypeInformation.of(RuleUpdate.class))
+                                .assignTimestampsAndWatermarks(MetricsJob.RULE_WATERMARKS),
                         null),
                 new MetricsJob.Outputs(metrics, quadrants, returns, deadLetters));
 

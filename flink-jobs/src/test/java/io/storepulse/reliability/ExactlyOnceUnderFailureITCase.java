@@ -237,11 +237,25 @@ class ExactlyOnceUnderFailureITCase {
      */
     static void wire(StreamExecutionEnvironment env, StorepulseSettings settings, Faults f) {
         KafkaIO kafka = new KafkaIO(settings, StorepulseJob.INVENTORY);
-        Decoded<OrderEvent> orders = kafka.read(env, Topics.ORDERS, InventoryJob.ORDER_VALIDATOR);
+        Decoded<OrderEvent> orders =
+                kafka.read(
+                        env,
+                        Topics.ORDERS,
+                        InventoryJob.ORDER_VALIDATOR,
+                        InventoryJob.ORDER_WATERMARKS);
         Decoded<StockMovement> movements =
-                kafka.read(env, Topics.STOCK_MOVEMENTS, InventoryJob.MOVEMENT_VALIDATOR);
-        Decoded<Product> catalog = kafka.read(env, Topics.CATALOG, InventoryJob.PRODUCT_VALIDATOR);
-        var rules = kafka.readRules(env, InventoryJob.RULES);
+                kafka.read(
+                        env,
+                        Topics.STOCK_MOVEMENTS,
+                        InventoryJob.MOVEMENT_VALIDATOR,
+                        InventoryJob.MOVEMENT_WATERMARKS);
+        Decoded<Product> catalog =
+                kafka.read(
+                        env,
+                        Topics.CATALOG,
+                        InventoryJob.PRODUCT_VALIDATOR,
+                        InventoryJob.CATALOG_WATERMARKS);
+        var rules = kafka.readRules(env, InventoryJob.RULES, InventoryJob.RULE_WATERMARKS);
         TypeInformation<OrderEvent> orderType = TypeInformation.of(OrderEvent.class);
         DataStream<OrderEvent> faultyOrders =
                 orders.records()

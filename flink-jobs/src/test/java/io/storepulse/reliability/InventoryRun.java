@@ -141,6 +141,15 @@ final class InventoryRun implements AutoCloseable {
                         .setParams(Map.of("reorder_point", Long.toString(REORDER_POINT)))
                         .setUpdatedAt(T0)
                         .build());
+        catalogClock();
+    }
+
+    /**
+     * One catalog record per partition, far in the future. The job's catalog watermarks start
+     * afresh on every (re)start, per partition, and a partition without new records holds event
+     * time back until it goes idle (1 min); a fresh record lets a restored job go on at once.
+     */
+    void catalogClock() {
         for (int p = 0; p < Topics.CATALOG.partitions(); p++) {
             String sku = keyOnPartition("clock-product-", Topics.CATALOG, p);
             stack.produce(Topics.CATALOG, sku, product(sku, "clock", 0, END_OF_RUN));
@@ -174,22 +183,16 @@ final class InventoryRun implements AutoCloseable {
     }
 
     /**
-     * Sends bytes as they are (also poison pills) to partition 0 or 1, by key, so that each key
-     * keeps its order.
-     *
-     * <p>Why only two partitions: the job assigns watermarks after decoding, per source subtask,
-     * not per Kafka partition. A subtask that reads several partitions with data interleaves them
-     * in fetch-sized batches; when it catches up (a backlog at start, a replay after a restart),
-     * one partition runs ahead of another by far more than the 30 s out-of-orderness, and the
-     * records of the slower partition become late and are applied out of order, so the outcome
-     * depends on the interleaving. The KafkaSource hands partitions 0 and 1 to different subtasks
-     * at parallelism 2, so each subtask then reads exactly one partition with data. See
-     * docs/reliability.md, "Finding: watermarks per subtask, not per partition".
+     * Sends bytes as they are (also poison pills) to the partition the key hashes to, as any Kafka
+     * producer would, so that each key keeps its order and every partition carries data. The job
+     * generates watermarks per partition, so a subtask that reads several partitions (at any
+     * parallelism, and while it catches up after a restore) does not turn the records of a slower
+     * partition into late ones.
      */
     void send(String topic, String key, byte[] value) {
-        byte[] k = key.getBytes(StandardCharsets.UTF_8);
-        int partition = Utils.toPositive(Utils.murmur2(k)) % 2;
-        pending.add(producer.send(new ProducerRecord<>(topic, partition, k, value)));
+        pending.add(
+                producer.send(
+                        new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value)));
     }
 
     private void sendTo(String topic, int partition, String key, byte[] value) {
@@ -221,12 +224,12 @@ final class InventoryRun implements AutoCloseable {
     }
 
     /**
-     * A record far in the future at the end of partitions 0 and 1 (the ones with data, see {@link
-     * #send}), so that event time passes every timer.
+     * A record far in the future at the end of every partition of the orders and the stock
+     * movements, so that event time (the minimum over the partitions) passes every timer.
      */
     void endOfRun() {
-        for (int p = 0; p < 2; p++) {
-            String id = "clock-order-" + p;
+        for (int p = 0; p < Topics.ORDERS.partitions(); p++) {
+            String id = keyOnPartition("clock-order-", Topics.ORDERS, p);
             OrderEvent tick =
                     order(
                             "tick-" + id,
@@ -235,7 +238,9 @@ final class InventoryRun implements AutoCloseable {
                             END_OF_RUN,
                             line("clock", "wh-0", 1));
             sendTo(Topics.ORDERS.name(), p, id, orderEncoder.encode(tick));
-            String sku = "clock-sku-" + p;
+        }
+        for (int p = 0; p < Topics.STOCK_MOVEMENTS.partitions(); p++) {
+            String sku = keyOnPartition("clock-sku-", Topics.STOCK_MOVEMENTS, p);
             StockMovement move =
                     movement("tick-" + sku, sku, "wh-0", StockMovementType.COUNT, 100, END_OF_RUN);
             sendTo(Topics.STOCK_MOVEMENTS.name(), p, sku, movementEncoder.encode(move));

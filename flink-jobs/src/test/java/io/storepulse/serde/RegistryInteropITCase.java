@@ -12,14 +12,20 @@ import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificData;
-import org.apache.flink.streaming.api.operators.ProcessOperator;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.api.common.functions.util.ListCollector;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.apache.flink.types.Either;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.SimpleUserCodeClassLoader;
+import org.apache.flink.util.UserCodeClassLoader;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import storepulse.v1.actions.DeadLetter;
@@ -105,13 +111,14 @@ class RegistryInteropITCase {
 
     @Test
     void shouldTurnBadBytesWrongMagicAndUnknownIdIntoDeadLettersWithTheirReason() throws Exception {
-        // Given a decode step against the real registry
-        DecodeFunction<OrderEvent> decode =
-                new DecodeFunction<>(
+        // Given the source's decoder against the real registry
+        DecodingDeserializationSchema<OrderEvent> decode =
+                new DecodingDeserializationSchema<>(
                         RegistryConfig.of(stack.registryUrl()),
                         OrderEvent.class,
                         o -> o.getLines().isEmpty() ? "order has no lines" : null,
                         "test-job");
+        decode.open(new TestContext());
         byte[] good =
                 new ConfluentAvroEncoder<>(client, Topics.ORDERS.valueSubject(), OrderEvent.class)
                         .encode(sampleOrder("e-good"));
@@ -125,49 +132,43 @@ class RegistryInteropITCase {
                 new ConfluentAvroEncoder<>(client, Topics.ORDERS.valueSubject(), OrderEvent.class)
                         .encode(noLines);
 
-        try (OneInputStreamOperatorTestHarness<RawRecord, OrderEvent> harness =
-                new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(decode))) {
-            harness.open();
-            // When good and bad records go through it
-            harness.processElement(new StreamRecord<>(raw(0, good)));
-            harness.processElement(new StreamRecord<>(raw(1, "garbage!".getBytes())));
-            harness.processElement(new StreamRecord<>(raw(2, wrongMagic)));
-            harness.processElement(new StreamRecord<>(raw(3, unknownId)));
-            harness.processElement(new StreamRecord<>(raw(4, truncated)));
-            harness.processElement(new StreamRecord<>(raw(5, impossible)));
+        // When good and bad records go through it
+        List<Either<DeadLetter, OrderEvent>> out = new ArrayList<>();
+        Collector<Either<DeadLetter, OrderEvent>> collector = new ListCollector<>(out);
+        decode.deserialize(record(0, good), collector);
+        decode.deserialize(record(1, "garbage!".getBytes()), collector);
+        decode.deserialize(record(2, wrongMagic), collector);
+        decode.deserialize(record(3, unknownId), collector);
+        decode.deserialize(record(4, truncated), collector);
+        decode.deserialize(record(5, impossible), collector);
 
-            // Then the good one is decoded and each bad one is a dead letter with its reason
-            assertThat(harness.extractOutputValues())
-                    .extracting(OrderEvent::getEventId)
-                    .containsExactly("e-good");
-            List<DeadLetter> dead =
-                    harness.getSideOutput(DeadLetters.TAG).stream()
-                            .map(StreamRecord::getValue)
-                            .toList();
-            assertThat(dead)
-                    .extracting(DeadLetter::getSourceOffset)
-                    .containsExactly(1L, 2L, 3L, 4L, 5L);
-            assertThat(dead)
-                    .extracting(DeadLetter::getErrorKind)
-                    .containsExactly(
-                            DeadLetterKind.BAD_MAGIC_BYTE, // "garbage!" starts with 'g'
-                            DeadLetterKind.BAD_MAGIC_BYTE,
-                            DeadLetterKind.UNKNOWN_SCHEMA_ID,
-                            DeadLetterKind.UNDECODABLE,
-                            DeadLetterKind.IMPOSSIBLE_VALUE);
-            assertThat(dead.get(2).getErrorMessage()).contains("987654");
-            assertThat(dead.get(2).getSchemaId()).isEqualTo(987_654);
-            assertThat(dead.get(4).getErrorMessage()).isEqualTo("order has no lines");
-            assertThat(dead.get(0).getRawValue()).isEqualTo(ByteBuffer.wrap("garbage!".getBytes()));
-            assertThat(dead)
-                    .allSatisfy(
-                            d -> {
-                                assertThat(d.getSourceTopic()).isEqualTo("orders");
-                                assertThat(d.getJob()).isEqualTo("test-job");
-                                assertThat(d.getRawKey())
-                                        .isEqualTo(ByteBuffer.wrap("o-1".getBytes()));
-                            });
-        }
+        // Then the good one is decoded and each bad one is a dead letter with its reason
+        assertThat(out.stream().filter(Either::isRight).map(Either::right))
+                .extracting(OrderEvent::getEventId)
+                .containsExactly("e-good");
+        List<DeadLetter> dead = out.stream().filter(Either::isLeft).map(Either::left).toList();
+        assertThat(dead)
+                .extracting(DeadLetter::getSourceOffset)
+                .containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(dead)
+                .extracting(DeadLetter::getErrorKind)
+                .containsExactly(
+                        DeadLetterKind.BAD_MAGIC_BYTE, // "garbage!" starts with 'g'
+                        DeadLetterKind.BAD_MAGIC_BYTE,
+                        DeadLetterKind.UNKNOWN_SCHEMA_ID,
+                        DeadLetterKind.UNDECODABLE,
+                        DeadLetterKind.IMPOSSIBLE_VALUE);
+        assertThat(dead.get(2).getErrorMessage()).contains("987654");
+        assertThat(dead.get(2).getSchemaId()).isEqualTo(987_654);
+        assertThat(dead.get(4).getErrorMessage()).isEqualTo("order has no lines");
+        assertThat(dead.get(0).getRawValue()).isEqualTo(ByteBuffer.wrap("garbage!".getBytes()));
+        assertThat(dead)
+                .allSatisfy(
+                        d -> {
+                            assertThat(d.getSourceTopic()).isEqualTo("orders");
+                            assertThat(d.getJob()).isEqualTo("test-job");
+                            assertThat(d.getRawKey()).isEqualTo(ByteBuffer.wrap("o-1".getBytes()));
+                        });
     }
 
     @Test
@@ -194,8 +195,23 @@ class RegistryInteropITCase {
                 .isInstanceOf(RegistryUnavailableException.class);
     }
 
-    private static RawRecord raw(long offset, byte[] value) {
-        return new RawRecord("orders", 0, offset, 0L, "o-1".getBytes(), value);
+    private static ConsumerRecord<byte[], byte[]> record(long offset, byte[] value) {
+        return new ConsumerRecord<>("orders", 0, offset, "o-1".getBytes(), value);
+    }
+
+    /** What the Kafka source hands a deserializer when it opens it. */
+    private static final class TestContext
+            implements org.apache.flink.api.common.serialization.DeserializationSchema
+                    .InitializationContext {
+        @Override
+        public MetricGroup getMetricGroup() {
+            return new UnregisteredMetricsGroup();
+        }
+
+        @Override
+        public UserCodeClassLoader getUserCodeClassLoader() {
+            return SimpleUserCodeClassLoader.create(getClass().getClassLoader());
+        }
     }
 
     private Map<String, Object> apicurioConfig() {
