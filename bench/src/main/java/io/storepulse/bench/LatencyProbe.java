@@ -16,6 +16,11 @@ import org.apache.kafka.common.TopicPartition;
  * topic measures, for each output record, the wall time it became visible minus its timestamp (the
  * sinks write the stream record's timestamp: the input's produce time for the pass-through, the
  * event time of the change for jobs).
+ *
+ * <p>Only outputs whose timestamp falls in the measured window (after the warm-up, before the end
+ * of the fixed-rate run) are samples. Sending goes on for a tail after the window at the same rate,
+ * so that a job which holds changes back until event time has passed them (the inventory job waits
+ * for its out-of-orderness bound) emits the window's last outputs as it would in a live stream.
  */
 public final class LatencyProbe {
 
@@ -36,6 +41,8 @@ public final class LatencyProbe {
     /**
      * @param inputs topics the generator's events are sent to when the target reads them
      * @param warmup leading part of the run that is not measured
+     * @param tail sending at the same rate after the measured window, not measured
+     * @param drain waiting after the last send for outputs to become visible
      */
     public static Result measure(
             String name,
@@ -47,6 +54,7 @@ public final class LatencyProbe {
             double rate,
             Duration duration,
             Duration warmup,
+            Duration tail,
             Duration drain,
             long seed,
             int users,
@@ -54,7 +62,10 @@ public final class LatencyProbe {
         long[] samples = new long[4_000_000];
         int[] n = {0};
         AtomicBoolean stop = new AtomicBoolean();
-        long measureFrom = System.currentTimeMillis() + warmup.toMillis();
+        // The consumer is assigned at the end of the output before the first send, 2 s from now.
+        long start = System.currentTimeMillis() + 2_000;
+        long from = start + warmup.toMillis();
+        long until = from + duration.toMillis();
         Thread consumer =
                 new Thread(
                         () -> {
@@ -75,7 +86,9 @@ public final class LatencyProbe {
                                     for (ConsumerRecord<byte[], byte[]> r :
                                             c.poll(Duration.ofMillis(50))) {
                                         long now = System.currentTimeMillis();
-                                        if (r.timestamp() >= measureFrom && n[0] < samples.length) {
+                                        if (r.timestamp() >= from
+                                                && r.timestamp() < until
+                                                && n[0] < samples.length) {
                                             samples[n[0]++] = now - r.timestamp();
                                         }
                                     }
@@ -84,12 +97,11 @@ public final class LatencyProbe {
                         },
                         "latency-consumer");
         consumer.start();
-        BenchStack.sleep(2_000); // consumer assigned at the end before the first send
-        long start = System.currentTimeMillis();
         long sent = 0;
+        long sentInWindow = 0;
         ShopGenerator gen = new ShopGenerator(seed, users, skus, start, rate, 0);
         try (Loader loader = new Loader(bootstrapServers, registryUrl, true)) {
-            long end = start + duration.toMillis();
+            long end = until + tail.toMillis();
             while (true) {
                 ShopGenerator.Event e = gen.next();
                 if (e.eventTimeMs() >= end) {
@@ -102,11 +114,14 @@ public final class LatencyProbe {
                 if (inputs.contains(e.topic())) {
                     loader.send(e.topic(), e.key(), e.value(), e.eventTimeMs());
                     sent++;
+                    if (e.eventTimeMs() >= from && e.eventTimeMs() < until) {
+                        sentInWindow++;
+                    }
                 }
             }
             loader.flush();
         }
-        double achieved = sent / (duration.toMillis() / 1000.0);
+        double achieved = sentInWindow / (duration.toMillis() / 1000.0);
         BenchStack.sleep(drain.toMillis());
         stop.set(true);
         try {
