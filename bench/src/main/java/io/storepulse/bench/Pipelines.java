@@ -159,7 +159,7 @@ public final class Pipelines {
      * arrive within that time (a new revision); a SQL window has no allowed lateness, so it waits
      * as long before it closes, and both then count the same events.
      */
-    static final String SQL_METRICS_WATERMARK_DELAY = "INTERVAL '310' SECOND";
+    static final String SQL_METRICS_WATERMARK_DELAY = "INTERVAL '310' SECOND(3)";
 
     /**
      * Flink SQL peer of the conversion metrics: 1-minute tumbling windows by CHANNEL and by
