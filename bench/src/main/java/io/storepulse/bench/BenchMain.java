@@ -93,6 +93,13 @@ public final class BenchMain implements Callable<Integer> {
                     "on: re-run the job furthest below its throughput goal under JFR and draw a flame graph; off.")
     String profile = "on";
 
+    @Option(
+            names = "--deadline",
+            description =
+                    "Instant (e.g. 2026-11-23T06:20:00Z) by which the run must end: later steps"
+                            + " (latency, JMH, scaling points) that would not fit are skipped and noted.")
+    Instant deadline;
+
     @Option(names = "--jmh", description = "full, quick or off.")
     String jmh = "full";
 
@@ -215,14 +222,19 @@ public final class BenchMain implements Callable<Integer> {
         }
         List<Topic<?>> metricsTopics = List.of(Topics.BROWSE, Topics.CARTS, Topics.ORDERS);
         FlinkRunner.RunResult sqlMetrics =
-                runTopics(
+                orNote(
                         "sql-metrics-peer",
-                        metricsTopics,
-                        counts,
-                        (env, io) -> Pipelines.sqlMetricsPeer(env, io, "sql-metrics-peer/"),
-                        StorepulseJob.METRICS,
-                        "exactly-once",
-                        METRICS_SETTLE);
+                        () ->
+                                runTopics(
+                                        "sql-metrics-peer",
+                                        metricsTopics,
+                                        counts,
+                                        (env, io) ->
+                                                Pipelines.sqlMetricsPeer(
+                                                        env, io, "sql-metrics-peer/"),
+                                        StorepulseJob.METRICS,
+                                        "exactly-once",
+                                        METRICS_SETTLE));
         rows.add(
                 new Row(
                         "sql-metrics-peer",
@@ -231,14 +243,19 @@ public final class BenchMain implements Callable<Integer> {
                         "reads browse, carts, orders (+ catalog)"));
         List<Topic<?>> invTopics = List.of(Topics.STOCK_MOVEMENTS, Topics.ORDERS);
         FlinkRunner.RunResult sqlInventory =
-                runTopics(
+                orNote(
                         "sql-inventory-peer",
-                        invTopics,
-                        counts,
-                        "",
-                        (env, io) -> Pipelines.sqlInventoryPeer(env, io, "sql-inventory-peer/"),
-                        StorepulseJob.INVENTORY,
-                        "exactly-once");
+                        () ->
+                                runTopics(
+                                        "sql-inventory-peer",
+                                        invTopics,
+                                        counts,
+                                        "",
+                                        (env, io) ->
+                                                Pipelines.sqlInventoryPeer(
+                                                        env, io, "sql-inventory-peer/"),
+                                        StorepulseJob.INVENTORY,
+                                        "exactly-once"));
         rows.add(
                 new Row(
                         "sql-inventory-peer",
@@ -269,22 +286,28 @@ public final class BenchMain implements Callable<Integer> {
 
         // 3. Figures check: the SQL peer and the metrics job against the oracle, and each other.
         Map<String, FunnelCheck.Figures> oracleFigures = oracle.figures();
-        Map<String, FunnelCheck.Figures> sqlFigures =
-                FunnelCheck.ofMetrics(
-                        TopicReader.readAll(
-                                stack.bootstrapServers(),
-                                stack.registryUrl(),
-                                Pipelines.SQL_METRICS,
-                                Duration.ofSeconds(60)));
+        Map<String, FunnelCheck.Figures> sqlFigures = new java.util.HashMap<>();
         Map<String, FunnelCheck.Figures> jobFigures = null;
-        if (byName.containsKey("metrics")) {
-            jobFigures =
+        try {
+            sqlFigures =
                     FunnelCheck.ofMetrics(
                             TopicReader.readAll(
                                     stack.bootstrapServers(),
                                     stack.registryUrl(),
-                                    Topics.CONVERSION_METRICS,
+                                    Pipelines.SQL_METRICS,
                                     Duration.ofSeconds(60)));
+            if (byName.containsKey("metrics")) {
+                jobFigures =
+                        FunnelCheck.ofMetrics(
+                                TopicReader.readAll(
+                                        stack.bootstrapServers(),
+                                        stack.registryUrl(),
+                                        Topics.CONVERSION_METRICS,
+                                        Duration.ofSeconds(60)));
+            }
+        } catch (RuntimeException e) {
+            LOG.error("reading the conversion metrics failed", e);
+            notes.add("Reading the conversion metrics failed: " + firstLine(e));
         }
         List<String> figureChecks = figureChecks(oracleFigures, sqlFigures, jobFigures);
 
@@ -333,101 +356,81 @@ public final class BenchMain implements Callable<Integer> {
 
         // 4. Latency at about half the sustainable rate.
         List<LatencyProbe.Result> latency = new ArrayList<>();
-        latency.addAll(
-                latencyOf(
-                        "ceiling",
-                        Pipelines.EVENT_TOPICS,
-                        Pipelines.PASS_THROUGH,
-                        ceiling.eventsPerSecond(),
-                        counts,
-                        null));
+        Duration perLatencyRun =
+                Duration.ofSeconds(latencySeconds + 30)
+                        .plus(
+                                StorepulseSettings.fromArgs(
+                                                "--checkpoint-interval", checkpointInterval)
+                                        .checkpointIntervalDuration()
+                                        .multipliedBy(2));
+        if (timeLeft(perLatencyRun.multipliedBy(2), "Latency of the ceiling")) {
+            try {
+                latency.addAll(
+                        latencyOf(
+                                "ceiling",
+                                Pipelines.EVENT_TOPICS,
+                                Pipelines.PASS_THROUGH,
+                                ceiling.eventsPerSecond(),
+                                counts,
+                                null));
+            } catch (RuntimeException e) {
+                LOG.error("latency of the ceiling failed", e);
+                notes.add("Latency of the ceiling failed: " + firstLine(e));
+            }
+        }
         for (JobTarget j : jobs) {
             if (j.available()
                     && j.job() == StorepulseJob.INVENTORY
-                    && byName.containsKey(j.name())) {
-                latency.addAll(
-                        latencyOf(
-                                j.name(),
-                                j.meteredTopics(),
-                                Topics.INVENTORY_LEVELS,
-                                byName.get(j.name()).eventsPerSecond(),
-                                counts,
-                                j));
-            }
-        }
-
-        // 5. Scaling with distinct keys.
-        List<ScalePoint> scaling = new ArrayList<>();
-        for (int keys : scalingKeys) {
-            createTopics(Pipelines.EVENT_TOPICS);
-            createTopics(List.of(Topics.CATALOG));
-            Map<String, Long> c = preload(keys, scalingEvents, null);
-            scaling.add(
-                    new ScalePoint(
-                            "keyed-baseline",
-                            keys,
-                            runTopics(
-                                    "keyed-baseline-" + keys,
-                                    Pipelines.EVENT_TOPICS,
-                                    c,
-                                    "",
-                                    (env, io) ->
-                                            Pipelines.keyedBaseline(
-                                                    env,
-                                                    io,
-                                                    Pipelines.EVENT_TOPICS,
-                                                    "keyed-baseline-" + keys + "/"),
-                                    StorepulseJob.ENGAGEMENT,
-                                    "exactly-once")));
-            scaling.add(
-                    new ScalePoint(
-                            "sql-inventory-peer",
-                            keys,
-                            runTopics(
-                                    "sql-inventory-peer-" + keys,
-                                    invTopics,
-                                    c,
-                                    "",
-                                    (env, io) ->
-                                            Pipelines.sqlInventoryPeer(
-                                                    env, io, "sql-inventory-peer-" + keys + "/"),
-                                    StorepulseJob.INVENTORY,
-                                    "exactly-once")));
-            for (JobTarget j : jobs) {
-                if (j.available() && byName.containsKey(j.name())) {
-                    createTopics(j.job().outputs());
-                    try {
-                        scaling.add(
-                                new ScalePoint(
-                                        j.name(),
-                                        keys,
-                                        runTopics(
-                                                j.name() + "-" + keys,
-                                                j.meteredTopics(),
-                                                c,
-                                                "",
-                                                (env, io) ->
-                                                        j.build(
-                                                                env,
-                                                                io,
-                                                                j.name() + "-" + keys + "/"),
-                                                j.job(),
-                                                "exactly-once")));
-                    } catch (RuntimeException e) {
-                        notes.add(
-                                "Scaling of "
-                                        + j.name()
-                                        + " at "
-                                        + keys
-                                        + " keys failed: "
-                                        + firstLine(e));
-                    }
+                    && byName.containsKey(j.name())
+                    && timeLeft(
+                            perLatencyRun
+                                    .plusSeconds(latencySettleSeconds < 0 ? 130 : 0)
+                                    .multipliedBy(2),
+                            "Latency of " + j.name())) {
+                try {
+                    latency.addAll(
+                            latencyOf(
+                                    j.name(),
+                                    j.meteredTopics(),
+                                    Topics.INVENTORY_LEVELS,
+                                    byName.get(j.name()).eventsPerSecond(),
+                                    counts,
+                                    j));
+                } catch (RuntimeException e) {
+                    LOG.error("latency of {} failed", j.name(), e);
+                    notes.add("Latency of " + j.name() + " failed: " + firstLine(e));
                 }
             }
         }
 
-        // 6. Micro-benchmarks.
-        List<Micro> micro = "off".equals(jmh) ? List.of() : micro();
+        // 5. Micro-benchmarks (before scaling, whose largest points take longest).
+        List<Micro> micro =
+                "off".equals(jmh) || !timeLeft(Duration.ofMinutes(4), "JMH") ? List.of() : micro();
+
+        // 6. Scaling with distinct keys, as far as the deadline allows: each point needs at least
+        // as long as the one before it took.
+        List<ScalePoint> scaling = new ArrayList<>();
+        Duration lastPoint = Duration.ofMinutes(3);
+        for (int keys : scalingKeys) {
+            if (!timeLeft(
+                    lastPoint,
+                    "Scaling at " + String.format(Locale.ROOT, "%,d", keys) + " users")) {
+                break;
+            }
+            long pointStart = System.nanoTime();
+            try {
+                scalingPoint(keys, jobs, byName, invTopics, scaling);
+            } catch (RuntimeException e) {
+                LOG.error("scaling at {} failed", keys, e);
+                notes.add(
+                        "Scaling at "
+                                + String.format(Locale.ROOT, "%,d", keys)
+                                + " users failed: "
+                                + firstLine(e));
+            }
+            lastPoint = Duration.ofNanos(System.nanoTime() - pointStart);
+            LOG.info("scaling point {} took {}", keys, lastPoint);
+        }
 
         writeReport(
                 report,
@@ -446,6 +449,107 @@ public final class BenchMain implements Callable<Integer> {
                 micro,
                 jobs);
         return 0;
+    }
+
+    /** The run's result, or null with a note when it failed. */
+    private FlinkRunner.RunResult orNote(
+            String name, java.util.function.Supplier<FlinkRunner.RunResult> run) {
+        try {
+            return run.get();
+        } catch (RuntimeException e) {
+            LOG.error("{} failed", name, e);
+            notes.add(name + " failed: " + firstLine(e));
+            return null;
+        }
+    }
+
+    /**
+     * Whether {@code needed} still fits before {@code --deadline}; if not, notes that the step was
+     * skipped, so that a run on a busy machine still ends, and reports what it measured, in time.
+     */
+    private boolean timeLeft(Duration needed, String what) {
+        if (deadline == null || Instant.now().plus(needed).isBefore(deadline)) {
+            return true;
+        }
+        notes.add(
+                what
+                        + ": not run, it would not have ended before the run's deadline ("
+                        + deadline
+                        + "; it needs about "
+                        + needed.toMinutes()
+                        + " min).");
+        LOG.warn("skipping {}: deadline {}", what, deadline);
+        return false;
+    }
+
+    private void scalingPoint(
+            int keys,
+            List<JobTarget> jobs,
+            Map<String, FlinkRunner.RunResult> byName,
+            List<Topic<?>> invTopics,
+            List<ScalePoint> scaling) {
+        createTopics(Pipelines.EVENT_TOPICS);
+        createTopics(List.of(Topics.CATALOG));
+        Map<String, Long> c = preload(keys, scalingEvents, null);
+        scaling.add(
+                new ScalePoint(
+                        "keyed-baseline",
+                        keys,
+                        runTopics(
+                                "keyed-baseline-" + keys,
+                                Pipelines.EVENT_TOPICS,
+                                c,
+                                "",
+                                (env, io) ->
+                                        Pipelines.keyedBaseline(
+                                                env,
+                                                io,
+                                                Pipelines.EVENT_TOPICS,
+                                                "keyed-baseline-" + keys + "/"),
+                                StorepulseJob.ENGAGEMENT,
+                                "exactly-once")));
+        scaling.add(
+                new ScalePoint(
+                        "sql-inventory-peer",
+                        keys,
+                        runTopics(
+                                "sql-inventory-peer-" + keys,
+                                invTopics,
+                                c,
+                                "",
+                                (env, io) ->
+                                        Pipelines.sqlInventoryPeer(
+                                                env, io, "sql-inventory-peer-" + keys + "/"),
+                                StorepulseJob.INVENTORY,
+                                "exactly-once")));
+        for (JobTarget j : jobs) {
+            if (j.available() && byName.containsKey(j.name())) {
+                createTopics(j.job().outputs());
+                try {
+                    scaling.add(
+                            new ScalePoint(
+                                    j.name(),
+                                    keys,
+                                    runTopics(
+                                            j.name() + "-" + keys,
+                                            j.meteredTopics(),
+                                            c,
+                                            "",
+                                            (env, io) ->
+                                                    j.build(env, io, j.name() + "-" + keys + "/"),
+                                            j.job(),
+                                            "exactly-once")));
+                } catch (RuntimeException e) {
+                    notes.add(
+                            "Scaling of "
+                                    + j.name()
+                                    + " at "
+                                    + keys
+                                    + " keys failed: "
+                                    + firstLine(e));
+                }
+            }
+        }
     }
 
     private Map<String, Long> preload(int users, long n, FunnelCheck oracle) {
@@ -988,7 +1092,7 @@ public final class BenchMain implements Callable<Integer> {
                         + " 5-minute allowed lateness: the job corrects a closed minute with a later revision, a SQL window cannot, so it"
                         + " waits as long instead and both count the same events.");
         rep.line("");
-        if (jobsContains(jobs, "metrics")) {
+        if (jobsContains(jobs, "metrics") && sqlMetrics != null) {
             double ratio = jobs.get("metrics").eventsPerSecond() / sqlMetrics.eventsPerSecond();
             rep.line(
                     "- Storepulse metrics job / SQL peer (events/s on the same input): **"
@@ -1007,7 +1111,7 @@ public final class BenchMain implements Callable<Integer> {
                 "**Inventory levels.** `sql-inventory-peer` is a `GROUP BY sku, warehouse_id` upsert of on-hand and reserved deltas"
                         + " (stock movements and order lines) emitted as `InventoryLevel` updates. It does less than the job (no COUNT resets,"
                         + " no velocity, cover or lots), so it is an optimistic baseline.");
-        if (jobsContains(jobs, "inventory")) {
+        if (jobsContains(jobs, "inventory") && sqlInventory != null) {
             double ratio = jobs.get("inventory").eventsPerSecond() / sqlInventory.eventsPerSecond();
             rep.line("- Storepulse inventory job / SQL peer: **" + Report.f(ratio) + "×**.");
         } else {
@@ -1190,6 +1294,8 @@ public final class BenchMain implements Callable<Integer> {
         rep.line("");
         Map<String, List<ScalePoint>> byTarget = new LinkedHashMap<>();
         scaling.forEach(p -> byTarget.computeIfAbsent(p.target(), t -> new ArrayList<>()).add(p));
+        byTarget.values()
+                .forEach(ps -> ps.sort(java.util.Comparator.comparingInt(ScalePoint::keys)));
         byTarget.forEach(
                 (t, ps) -> {
                     if (ps.size() >= 2) {
@@ -1256,7 +1362,8 @@ public final class BenchMain implements Callable<Integer> {
         rep.line("## Micro-benchmarks (JMH)");
         rep.line("");
         if (micro.isEmpty()) {
-            rep.line("Not run in this variant (`--jmh off`) or failed; see notes.");
+            rep.line(
+                    "Not run in this variant (`--jmh off`), skipped for the deadline or failed; see notes.");
         } else {
             rep.line(
                     "The serde (`SerdeBenchmark`: Confluent-framed Avro decode and encode of a browse and an order record)"
