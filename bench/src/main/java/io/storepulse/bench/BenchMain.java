@@ -354,8 +354,34 @@ public final class BenchMain implements Callable<Integer> {
             }
         }
 
-        // 4. Latency at about half the sustainable rate.
+        // From here on the report is rewritten after every step, so that a run stopped at its
+        // deadline still leaves a report of what it measured.
         List<LatencyProbe.Result> latency = new ArrayList<>();
+        List<ScalePoint> scaling = new ArrayList<>();
+        List<Micro> micro = new ArrayList<>();
+        Profile profile = prof;
+        java.util.function.Consumer<String> write =
+                progress ->
+                        writeReport(
+                                new Report(out),
+                                started,
+                                loadBefore,
+                                counts,
+                                ceiling,
+                                rows,
+                                byName,
+                                sqlMetrics,
+                                sqlInventory,
+                                figureChecks,
+                                profile,
+                                latency,
+                                scaling,
+                                micro,
+                                jobs,
+                                progress);
+        write.accept("after the throughput runs, peers and profile");
+
+        // 4. Latency at about half the sustainable rate.
         Duration perLatencyRun =
                 Duration.ofSeconds(latencySeconds + 30)
                         .plus(
@@ -404,12 +430,14 @@ public final class BenchMain implements Callable<Integer> {
         }
 
         // 5. Micro-benchmarks (before scaling, whose largest points take longest).
-        List<Micro> micro =
-                "off".equals(jmh) || !timeLeft(Duration.ofMinutes(4), "JMH") ? List.of() : micro();
+        write.accept("after the latency runs");
+        if (!"off".equals(jmh) && timeLeft(Duration.ofMinutes(4), "JMH")) {
+            micro.addAll(micro());
+        }
+        write.accept("after the micro-benchmarks");
 
         // 6. Scaling with distinct keys, as far as the deadline allows: each point needs at least
         // as long as the one before it took.
-        List<ScalePoint> scaling = new ArrayList<>();
         Duration lastPoint = Duration.ofMinutes(3);
         for (int keys : scalingKeys) {
             if (!timeLeft(
@@ -430,24 +458,10 @@ public final class BenchMain implements Callable<Integer> {
             }
             lastPoint = Duration.ofNanos(System.nanoTime() - pointStart);
             LOG.info("scaling point {} took {}", keys, lastPoint);
+            write.accept("after the scaling point at " + keys + " users");
         }
 
-        writeReport(
-                report,
-                started,
-                loadBefore,
-                counts,
-                ceiling,
-                rows,
-                byName,
-                sqlMetrics,
-                sqlInventory,
-                figureChecks,
-                prof,
-                latency,
-                scaling,
-                micro,
-                jobs);
+        write.accept(null);
         return 0;
     }
 
@@ -928,7 +942,8 @@ public final class BenchMain implements Callable<Integer> {
             List<LatencyProbe.Result> latency,
             List<ScalePoint> scaling,
             List<Micro> micro,
-            List<JobTarget> targets) {
+            List<JobTarget> targets,
+            String progress) {
         double c = ceiling.eventsPerSecond();
         long total =
                 counts.entrySet().stream()
@@ -1392,9 +1407,16 @@ public final class BenchMain implements Callable<Integer> {
             }
         }
         rep.line("");
-        if (!notes.isEmpty()) {
+        if (!notes.isEmpty() || progress != null) {
             rep.line("## Notes");
             rep.line("");
+            if (progress != null) {
+                rep.line(
+                        "- **Written part-way through the run, "
+                                + progress
+                                + "**: the run had not reached its end when this was written (it was stopped"
+                                + " or failed after this point); the later steps are missing.");
+            }
             notes.forEach(n -> rep.line("- " + n));
             rep.line("");
         }
