@@ -792,7 +792,9 @@ public final class BenchMain implements Callable<Integer> {
                         io.storepulse.bench.jmh.MetricsFunnelBenchmark.class)) {
             opts.include("^" + java.util.regex.Pattern.quote(b.getName()) + "\\.");
         }
-        opts.forks(1)
+        // Quick (CI) runs in this JVM, which saves a JVM start per benchmark; full runs fork.
+        System.setProperty("storepulse.bench.registry", stack.registryUrl());
+        opts.forks(quick ? 0 : 1)
                 .warmupIterations(quick ? 0 : 2)
                 .warmupTime(TimeValue.seconds(quick ? 1 : 2))
                 .measurementIterations(quick ? 1 : 3)
@@ -1385,7 +1387,7 @@ public final class BenchMain implements Callable<Integer> {
                             + " and the hottest function of each job in Flink's operator test harness (heap state, no network;"
                             + " `bench/src/main/java/io/storepulse/bench/jmh/`), "
                             + ("quick".equals(jmh)
-                                    ? "quick: no warm-up, 1 measurement iteration of 1 s"
+                                    ? "quick: no warm-up, 1 measurement iteration of 1 s, in the suite's JVM"
                                     : "2 warm-up and 3 measurement iterations of 2 s")
                             + ", 1 fork, 1 thread. Function benchmarks: one operation is one input event of the simulated mix"
                             + " (10,000 users, 1,000 SKUs) including the timers it fires as the watermark follows the input;"
