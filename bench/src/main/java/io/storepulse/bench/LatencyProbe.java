@@ -1,11 +1,18 @@
 package io.storepulse.bench;
 
+import io.storepulse.serde.ConfluentAvroDecoder;
+import io.storepulse.serde.DecodeException;
+import io.storepulse.serde.RegistryClient;
+import io.storepulse.serde.RegistryConfig;
 import io.storepulse.topics.Topic;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -13,9 +20,11 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * End-to-end latency at a fixed rate: events are produced on a fixed schedule with event time and
  * record timestamp set to their intended send time; a {@code read_committed} consumer of the output
- * topic measures, for each output record, the wall time it became visible minus its timestamp (the
- * sinks write the stream record's timestamp: the input's produce time for the pass-through, the
- * event time of the change for jobs).
+ * topic decodes each output record and measures the wall time it became visible minus the event
+ * time it carries: {@code event_time} of the pass-through (the input's), {@code updated_at} of an
+ * inventory level (the event time of the last change applied). Not the output's Kafka timestamp:
+ * the sinks leave that to the producer (append time), which would leave out all the time the event
+ * spent in the job.
  *
  * <p>Only outputs whose timestamp falls in the measured window (after the warm-up, before the end
  * of the fixed-rate run) are samples. Sending goes on for a tail after the window at the same rate,
@@ -66,6 +75,9 @@ public final class LatencyProbe {
         long start = System.currentTimeMillis() + 2_000;
         long from = start + warmup.toMillis();
         long until = from + duration.toMillis();
+        ConfluentAvroDecoder<? extends SpecificRecord> decoder =
+                new ConfluentAvroDecoder<>(
+                        new RegistryClient(RegistryConfig.of(registryUrl)), output.valueType());
         Thread consumer =
                 new Thread(
                         () -> {
@@ -86,10 +98,11 @@ public final class LatencyProbe {
                                     for (ConsumerRecord<byte[], byte[]> r :
                                             c.poll(Duration.ofMillis(50))) {
                                         long now = System.currentTimeMillis();
-                                        if (r.timestamp() >= from
-                                                && r.timestamp() < until
+                                        long produced = producedAt(decoder, r.value());
+                                        if (produced >= from
+                                                && produced < until
                                                 && n[0] < samples.length) {
-                                            samples[n[0]++] = now - r.timestamp();
+                                            samples[n[0]++] = now - produced;
                                         }
                                     }
                                 }
@@ -141,6 +154,27 @@ public final class LatencyProbe {
                 pct(s, 0.99),
                 pct(s, 0.999),
                 s.length == 0 ? Double.NaN : s[s.length - 1]);
+    }
+
+    /** The event time an output carries, or -1 when it carries none (not measured). */
+    static long producedAt(ConfluentAvroDecoder<? extends SpecificRecord> decoder, byte[] value) {
+        if (value == null) {
+            return -1;
+        }
+        SpecificRecord v;
+        try {
+            v = decoder.decode(value);
+        } catch (DecodeException e) {
+            return -1;
+        }
+        for (String field : new String[] {"event_time", "updated_at"}) {
+            Schema.Field f = v.getSchema().getField(field);
+            if (f != null) {
+                Object t = v.get(f.pos());
+                return t instanceof Instant i ? i.toEpochMilli() : t instanceof Long l ? l : -1;
+            }
+        }
+        return -1;
     }
 
     static double pct(long[] sorted, double q) {
