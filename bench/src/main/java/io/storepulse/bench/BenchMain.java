@@ -1213,7 +1213,7 @@ public final class BenchMain implements Callable<Integer> {
         rep.line("");
         rep.line(
                 "At a fixed rate of about half the sustainable rate of each pipeline (capped at 20,000 events/s),"
-                        + " from the event's produce time to the output being visible to a `read_committed` consumer."
+                        + " from the event's produce time (= its event time in these runs, read back from the output's `event_time` or `updated_at`) to the output being visible to a `read_committed` consumer."
                         + " Exactly-once outputs become visible when the checkpoint that covers them completes, so their latency"
                         + " is bounded by the checkpoint interval ("
                         + checkpointInterval
