@@ -86,6 +86,21 @@ public final class FlinkRunner implements AutoCloseable {
             List<String> meters,
             List<Long> expected,
             Duration timeout) {
+        return run(name, pipeline, meters, expected, timeout, Duration.ZERO);
+    }
+
+    /**
+     * As above; the outputs are read only after a checkpoint triggered at least {@code settle}
+     * after the submission has completed, for pipelines whose outputs wait on event time that
+     * reference inputs hold back for a while (the catalog until it has been quiet).
+     */
+    public RunResult run(
+            String name,
+            Consumer<StreamExecutionEnvironment> pipeline,
+            List<String> meters,
+            List<Long> expected,
+            Duration timeout,
+            Duration settle) {
         meters.forEach(Meter::reset);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         pipeline.accept(env);
@@ -95,6 +110,7 @@ public final class FlinkRunner implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot submit " + name, e);
         }
+        long submitted = System.currentTimeMillis();
         long peakRss = rssBytes();
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean complete = false;
@@ -137,11 +153,11 @@ public final class FlinkRunner implements AutoCloseable {
                 }
             }
             double seconds = records > 1 ? (last - first) / 1e9 : 0;
-            // One more completed checkpoint: exactly-once outputs become visible, state is counted.
-            long before = stats(id).getCounts().getNumberOfCompletedCheckpoints();
-            long cpDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (stats(id).getCounts().getNumberOfCompletedCheckpoints() <= before
-                    && System.nanoTime() < cpDeadline) {
+            // One more completed checkpoint, triggered after the last input record (and after the
+            // settle time): exactly-once outputs become visible, state is counted.
+            long after = Math.max(System.currentTimeMillis(), submitted + settle.toMillis());
+            long cpDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90) + settle.toNanos();
+            while (latestTrigger(id) < after && System.nanoTime() < cpDeadline) {
                 peakRss = Math.max(peakRss, rssBytes());
                 Thread.sleep(200);
             }
@@ -211,6 +227,11 @@ public final class FlinkRunner implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private long latestTrigger(JobID id) {
+        var latest = stats(id).getHistory().getLatestCompletedCheckpoint();
+        return latest == null ? Long.MIN_VALUE : latest.getTriggerTimestamp();
     }
 
     public CheckpointStatsSnapshot stats(JobID id) {

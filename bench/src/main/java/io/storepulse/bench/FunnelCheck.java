@@ -1,6 +1,7 @@
 package io.storepulse.bench;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -11,17 +12,25 @@ import storepulse.v1.actions.DimensionType;
 import storepulse.v1.actions.FunnelMetrics;
 import storepulse.v1.actions.WindowType;
 import storepulse.v1.events.BrowseEvent;
+import storepulse.v1.events.CartEvent;
 import storepulse.v1.events.OrderEvent;
 import storepulse.v1.events.OrderEventType;
+import storepulse.v1.events.OrderLine;
+import storepulse.v1.events.Product;
 
 /**
- * The conversion figures by channel and 1-minute window computed directly from the generated events
- * (an independent oracle), and the comparison of emitted {@link FunnelMetrics} with it or with each
- * other.
+ * The conversion figures of 1-minute windows by CHANNEL and by CATEGORY computed directly from the
+ * generated events (an independent oracle), with the definitions of {@code docs/jobs/metrics.md}: a
+ * visitor is a person ({@code u:<user_id>} when known, else {@code v:<visitor_id>}) with a browse,
+ * cart or order-line fact in the window; orders are distinct PLACED order ids; GMV is the sum of
+ * quantity × unit price over the order lines (of the category). A fact's category is the catalog's
+ * category of its SKU, else a browse event's own category, else {@code unknown} for a SKU without
+ * one; facts with neither have no CATEGORY. Also compares emitted {@link FunnelMetrics} with it or
+ * with each other.
  */
 public final class FunnelCheck {
 
-    /** Figures of one channel and window. */
+    /** Figures of one dimension value and window. */
     public record Figures(long visitors, long orders, BigDecimal gmv) {}
 
     /** Outcome of comparing two sets of windows on the windows both contain. */
@@ -34,50 +43,98 @@ public final class FunnelCheck {
 
     private static final long MINUTE = 60_000;
 
+    private final Map<String, String> catalog = new HashMap<>();
     private final Map<String, Set<String>> visitors = new HashMap<>();
     private final Map<String, Set<String>> orders = new HashMap<>();
     private final Map<String, BigDecimal> gmv = new HashMap<>();
+    private final Set<String> placed = new HashSet<>();
 
     public void accept(ShopGenerator.Event e) {
-        if (e.value() instanceof BrowseEvent b) {
-            visitors.computeIfAbsent(key(b.getChannel(), e.eventTimeMs()), k -> new HashSet<>())
-                    .add(b.getVisitorId());
-        } else if (e.value() instanceof OrderEvent o && o.getType() == OrderEventType.PLACED) {
-            String k = key(o.getChannel(), e.eventTimeMs());
-            if (orders.computeIfAbsent(k, x -> new HashSet<>()).add(o.getOrderId())) {
-                gmv.merge(k, o.getOrderTotal(), BigDecimal::add);
+        long t = e.eventTimeMs();
+        if (e.value() instanceof Product p) {
+            catalog.put(p.getSku(), p.getCategory());
+        } else if (e.value() instanceof BrowseEvent b) {
+            String person = b.getUserId() != null ? "u:" + b.getUserId() : "v:" + b.getVisitorId();
+            fact(b.getChannel(), category(b.getSku(), b.getCategory()), person, null, null, t);
+        } else if (e.value() instanceof CartEvent c) {
+            fact(c.getChannel(), category(c.getSku(), null), "u:" + c.getUserId(), null, null, t);
+        } else if (e.value() instanceof OrderEvent o
+                && o.getType() == OrderEventType.PLACED
+                && placed.add(o.getOrderId())) {
+            for (OrderLine l : o.getLines()) {
+                BigDecimal value =
+                        l.getUnitPrice()
+                                .multiply(BigDecimal.valueOf(l.getQuantity()))
+                                .setScale(2, RoundingMode.HALF_UP);
+                fact(
+                        o.getChannel(),
+                        category(l.getSku(), null),
+                        "u:" + o.getUserId(),
+                        o.getOrderId(),
+                        value,
+                        t);
             }
         }
     }
 
-    static String key(String channel, long t) {
-        return channel + "@" + Math.floorDiv(t, MINUTE) * MINUTE;
+    private String category(String sku, String own) {
+        String known = sku == null ? null : catalog.get(sku);
+        return known != null ? known : own != null ? own : sku != null ? "unknown" : null;
+    }
+
+    private void fact(
+            String channel,
+            String category,
+            String person,
+            String orderId,
+            BigDecimal value,
+            long t) {
+        add(key(DimensionType.CHANNEL, channel, t), person, orderId, value);
+        if (category != null) {
+            add(key(DimensionType.CATEGORY, category, t), person, orderId, value);
+        }
+    }
+
+    private void add(String k, String person, String orderId, BigDecimal value) {
+        visitors.computeIfAbsent(k, x -> new HashSet<>()).add(person);
+        if (orderId != null) {
+            orders.computeIfAbsent(k, x -> new HashSet<>()).add(orderId);
+            gmv.merge(k, value, BigDecimal::add);
+        }
+    }
+
+    static String key(DimensionType type, String value, long t) {
+        return type + ":" + value + "@" + Math.floorDiv(t, MINUTE) * MINUTE;
     }
 
     public Map<String, Figures> figures() {
-        Set<String> keys = new HashSet<>(visitors.keySet());
-        keys.addAll(orders.keySet());
         Map<String, Figures> out = new HashMap<>();
-        for (String k : keys) {
+        for (String k : visitors.keySet()) {
             out.put(
                     k,
                     new Figures(
-                            visitors.getOrDefault(k, Set.of()).size(),
+                            visitors.get(k).size(),
                             orders.getOrDefault(k, Set.of()).size(),
                             gmv.getOrDefault(k, BigDecimal.ZERO).setScale(2)));
         }
         return out;
     }
 
-    /** Channel figures of MINUTE windows, latest revision of each window. */
+    /** CHANNEL and CATEGORY figures of MINUTE windows, latest revision of each window. */
     public static Map<String, Figures> ofMetrics(List<FunnelMetrics> emitted) {
         Map<String, FunnelMetrics> latest = new HashMap<>();
         for (FunnelMetrics m : emitted) {
-            if (m.getDimensionType() != DimensionType.CHANNEL
+            if ((m.getDimensionType() != DimensionType.CHANNEL
+                            && m.getDimensionType() != DimensionType.CATEGORY)
                     || m.getWindowType() != WindowType.MINUTE) {
                 continue;
             }
-            String k = m.getDimensionValue() + "@" + m.getWindowStart().toEpochMilli();
+            String k =
+                    m.getDimensionType()
+                            + ":"
+                            + m.getDimensionValue()
+                            + "@"
+                            + m.getWindowStart().toEpochMilli();
             FunnelMetrics prev = latest.get(k);
             if (prev == null || prev.getRevision() <= m.getRevision()) {
                 latest.put(k, m);
@@ -89,7 +146,21 @@ public final class FunnelCheck {
                         out.put(
                                 k,
                                 new Figures(
-                                        m.getVisitors(), m.getOrders(), m.getGmv().setScale(2))));
+                                        m.getVisitors(),
+                                        m.getOrders(),
+                                        m.getGmv().setScale(2, RoundingMode.HALF_UP))));
+        return out;
+    }
+
+    /** Only the windows of one breakdown. */
+    public static Map<String, Figures> only(Map<String, Figures> all, DimensionType type) {
+        Map<String, Figures> out = new HashMap<>();
+        all.forEach(
+                (k, v) -> {
+                    if (k.startsWith(type + ":")) {
+                        out.put(k, v);
+                    }
+                });
         return out;
     }
 
@@ -107,7 +178,7 @@ public final class FunnelCheck {
             compared++;
             if (r.equals(e.getValue())) {
                 equal++;
-            } else if (examples.size() < 5) {
+            } else if (examples.size() < 3) {
                 examples.add(e.getKey() + ": " + e.getValue() + " vs " + r);
             }
         }

@@ -1,11 +1,18 @@
 package io.storepulse.bench;
 
+import io.storepulse.serde.ConfluentAvroDecoder;
+import io.storepulse.serde.DecodeException;
+import io.storepulse.serde.RegistryClient;
+import io.storepulse.serde.RegistryConfig;
 import io.storepulse.topics.Topic;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -13,9 +20,16 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * End-to-end latency at a fixed rate: events are produced on a fixed schedule with event time and
  * record timestamp set to their intended send time; a {@code read_committed} consumer of the output
- * topic measures, for each output record, the wall time it became visible minus its timestamp (the
- * sinks write the stream record's timestamp: the input's produce time for the pass-through, the
- * event time of the change for jobs).
+ * topic decodes each output record and measures the wall time it became visible minus the event
+ * time it carries: {@code event_time} of the pass-through (the input's), {@code updated_at} of an
+ * inventory level (the event time of the last change applied). Not the output's Kafka timestamp:
+ * the sinks leave that to the producer (append time), which would leave out all the time the event
+ * spent in the job.
+ *
+ * <p>Only outputs whose timestamp falls in the measured window (after the warm-up, before the end
+ * of the fixed-rate run) are samples. Sending goes on for a tail after the window at the same rate,
+ * so that a job which holds changes back until event time has passed them (the inventory job waits
+ * for its out-of-orderness bound) emits the window's last outputs as it would in a live stream.
  */
 public final class LatencyProbe {
 
@@ -36,6 +50,8 @@ public final class LatencyProbe {
     /**
      * @param inputs topics the generator's events are sent to when the target reads them
      * @param warmup leading part of the run that is not measured
+     * @param tail sending at the same rate after the measured window, not measured
+     * @param drain waiting after the last send for outputs to become visible
      */
     public static Result measure(
             String name,
@@ -47,6 +63,7 @@ public final class LatencyProbe {
             double rate,
             Duration duration,
             Duration warmup,
+            Duration tail,
             Duration drain,
             long seed,
             int users,
@@ -54,7 +71,13 @@ public final class LatencyProbe {
         long[] samples = new long[4_000_000];
         int[] n = {0};
         AtomicBoolean stop = new AtomicBoolean();
-        long measureFrom = System.currentTimeMillis() + warmup.toMillis();
+        // The consumer is assigned at the end of the output before the first send, 2 s from now.
+        long start = System.currentTimeMillis() + 2_000;
+        long from = start + warmup.toMillis();
+        long until = from + duration.toMillis();
+        ConfluentAvroDecoder<? extends SpecificRecord> decoder =
+                new ConfluentAvroDecoder<>(
+                        new RegistryClient(RegistryConfig.of(registryUrl)), output.valueType());
         Thread consumer =
                 new Thread(
                         () -> {
@@ -75,8 +98,11 @@ public final class LatencyProbe {
                                     for (ConsumerRecord<byte[], byte[]> r :
                                             c.poll(Duration.ofMillis(50))) {
                                         long now = System.currentTimeMillis();
-                                        if (r.timestamp() >= measureFrom && n[0] < samples.length) {
-                                            samples[n[0]++] = now - r.timestamp();
+                                        long produced = producedAt(decoder, r.value());
+                                        if (produced >= from
+                                                && produced < until
+                                                && n[0] < samples.length) {
+                                            samples[n[0]++] = now - produced;
                                         }
                                     }
                                 }
@@ -84,12 +110,11 @@ public final class LatencyProbe {
                         },
                         "latency-consumer");
         consumer.start();
-        BenchStack.sleep(2_000); // consumer assigned at the end before the first send
-        long start = System.currentTimeMillis();
         long sent = 0;
+        long sentInWindow = 0;
         ShopGenerator gen = new ShopGenerator(seed, users, skus, start, rate, 0);
         try (Loader loader = new Loader(bootstrapServers, registryUrl, true)) {
-            long end = start + duration.toMillis();
+            long end = until + tail.toMillis();
             while (true) {
                 ShopGenerator.Event e = gen.next();
                 if (e.eventTimeMs() >= end) {
@@ -102,11 +127,14 @@ public final class LatencyProbe {
                 if (inputs.contains(e.topic())) {
                     loader.send(e.topic(), e.key(), e.value(), e.eventTimeMs());
                     sent++;
+                    if (e.eventTimeMs() >= from && e.eventTimeMs() < until) {
+                        sentInWindow++;
+                    }
                 }
             }
             loader.flush();
         }
-        double achieved = sent / (duration.toMillis() / 1000.0);
+        double achieved = sentInWindow / (duration.toMillis() / 1000.0);
         BenchStack.sleep(drain.toMillis());
         stop.set(true);
         try {
@@ -126,6 +154,27 @@ public final class LatencyProbe {
                 pct(s, 0.99),
                 pct(s, 0.999),
                 s.length == 0 ? Double.NaN : s[s.length - 1]);
+    }
+
+    /** The event time an output carries, or -1 when it carries none (not measured). */
+    static long producedAt(ConfluentAvroDecoder<? extends SpecificRecord> decoder, byte[] value) {
+        if (value == null) {
+            return -1;
+        }
+        SpecificRecord v;
+        try {
+            v = decoder.decode(value);
+        } catch (DecodeException e) {
+            return -1;
+        }
+        for (String field : new String[] {"event_time", "updated_at"}) {
+            Schema.Field f = v.getSchema().getField(field);
+            if (f != null) {
+                Object t = v.get(f.pos());
+                return t instanceof Instant i ? i.toEpochMilli() : t instanceof Long l ? l : -1;
+            }
+        }
+        return -1;
     }
 
     static double pct(long[] sorted, double q) {

@@ -34,6 +34,11 @@ public final class Loader implements AutoCloseable {
         p.put("linger.ms", lowLatency ? "0" : "20");
         p.put("batch.size", lowLatency ? "16384" : "262144");
         p.put("buffer.memory", "134217728");
+        // On a loaded 2-core machine the broker may stall for many seconds; a batch that expires
+        // makes the idempotent producer reset its sequence numbers, which the broker then refuses
+        // (OutOfOrderSequenceException) and the pre-load fails. Wait instead.
+        p.put("request.timeout.ms", "120000");
+        p.put("delivery.timeout.ms", "900000");
         this.producer = new KafkaProducer<>(p);
         this.registry = new RegistryClient(RegistryConfig.of(registryUrl));
     }

@@ -1,6 +1,7 @@
 package io.storepulse.bench;
 
 import io.storepulse.config.KafkaIO;
+import io.storepulse.metrics.ReleaseWhenQuiet;
 import io.storepulse.serde.Decoded;
 import io.storepulse.topics.Topic;
 import io.storepulse.topics.Topics;
@@ -33,9 +34,11 @@ import storepulse.v1.actions.FunnelMetrics;
 import storepulse.v1.actions.InventoryLevel;
 import storepulse.v1.actions.WindowType;
 import storepulse.v1.events.BrowseEvent;
+import storepulse.v1.events.CartEvent;
 import storepulse.v1.events.OrderEvent;
 import storepulse.v1.events.OrderEventType;
 import storepulse.v1.events.OrderLine;
+import storepulse.v1.events.Product;
 import storepulse.v1.events.StockMovement;
 
 /**
@@ -151,8 +154,20 @@ public final class Pipelines {
     }
 
     /**
-     * Flink SQL peer of the conversion metrics: 1-minute tumbling windows by channel of distinct
-     * visitors (page views), distinct PLACED orders and their GMV, over the same decoded input.
+     * Watermark delay of the SQL metrics peer: the metrics job's 10 s out-of-orderness plus its
+     * default 5-minute {@code allowed_lateness}. The job corrects a closed minute with events that
+     * arrive within that time (a new revision); a SQL window has no allowed lateness, so it waits
+     * as long before it closes, and both then count the same events.
+     */
+    static final String SQL_METRICS_WATERMARK_DELAY = "INTERVAL '310' SECOND(3)";
+
+    /**
+     * Flink SQL peer of the conversion metrics: 1-minute tumbling windows by CHANNEL and by
+     * CATEGORY of visitors (distinct persons with a browse, cart or order-line fact), orders
+     * (distinct PLACED order ids) and GMV (quantity × unit price of the order lines), with the
+     * metrics job's definitions, over the same decoded input. The category comes from the catalog
+     * through an event-time temporal join with a versioned view of it (the catalog's latest product
+     * per SKU as of the fact's time).
      */
     public static void sqlMetricsPeer(
             StreamExecutionEnvironment env, KafkaIO io, String meterPrefix) {
@@ -163,61 +178,160 @@ public final class Pipelines {
         DataStream<BrowseEvent> browse =
                 (DataStream<BrowseEvent>) metered(env, io, Topics.BROWSE, meterPrefix, dls);
         @SuppressWarnings("unchecked")
+        DataStream<CartEvent> carts =
+                (DataStream<CartEvent>) metered(env, io, Topics.CARTS, meterPrefix, dls);
+        @SuppressWarnings("unchecked")
         DataStream<OrderEvent> orders =
                 (DataStream<OrderEvent>) metered(env, io, Topics.ORDERS, meterPrefix, dls);
-        DataStream<Row> browseRows =
+        Decoded<Product> catalog = io.read(env, Topics.CATALOG, value -> null);
+        dls.add(catalog.deadLetters());
+
+        TypeInformation<Row> factType =
+                Types.ROW_NAMED(
+                        new String[] {
+                            "channel",
+                            "sku",
+                            "own_category",
+                            "person",
+                            "order_id",
+                            "line_value",
+                            "ts"
+                        },
+                        Types.STRING,
+                        Types.STRING,
+                        Types.STRING,
+                        Types.STRING,
+                        Types.STRING,
+                        Types.BIG_DEC,
+                        Types.LONG);
+        DataStream<Row> browseFacts =
                 browse.map(
                                 b ->
                                         Row.of(
                                                 b.getChannel(),
-                                                b.getVisitorId(),
+                                                b.getSku(),
+                                                b.getCategory(),
+                                                b.getUserId() != null
+                                                        ? "u:" + b.getUserId()
+                                                        : "v:" + b.getVisitorId(),
+                                                null,
+                                                null,
                                                 b.getEventTime().toEpochMilli()))
-                        .returns(
-                                Types.ROW_NAMED(
-                                        new String[] {"channel", "visitor_id", "ts"},
-                                        Types.STRING,
-                                        Types.STRING,
-                                        Types.LONG))
-                        .uid("sql-browse-rows")
-                        .name("browse rows");
-        DataStream<Row> orderRows =
+                        .returns(factType)
+                        .uid("sql-browse-facts")
+                        .name("browse facts");
+        DataStream<Row> cartFacts =
+                carts.map(
+                                c ->
+                                        Row.of(
+                                                c.getChannel(),
+                                                c.getSku(),
+                                                null,
+                                                "u:" + c.getUserId(),
+                                                null,
+                                                null,
+                                                c.getEventTime().toEpochMilli()))
+                        .returns(factType)
+                        .uid("sql-cart-facts")
+                        .name("cart facts");
+        DataStream<Row> lineFacts =
                 orders.filter(o -> o.getType() == OrderEventType.PLACED)
                         .uid("sql-placed-orders")
                         .name("placed orders")
+                        .flatMap(
+                                (OrderEvent o, Collector<Row> out) -> {
+                                    for (OrderLine l : o.getLines()) {
+                                        out.collect(
+                                                Row.of(
+                                                        o.getChannel(),
+                                                        l.getSku(),
+                                                        null,
+                                                        "u:" + o.getUserId(),
+                                                        o.getOrderId(),
+                                                        l.getUnitPrice()
+                                                                .multiply(
+                                                                        BigDecimal.valueOf(
+                                                                                l.getQuantity())),
+                                                        o.getEventTime().toEpochMilli()));
+                                    }
+                                })
+                        .returns(factType)
+                        .uid("sql-line-facts")
+                        .name("order line facts");
+        // The catalog carries no event time of its own: it holds event time back while it is
+        // read and then goes idle, exactly as in the metrics job, so that the temporal join knows
+        // every product before it lets the first fact through.
+        DataStream<Row> products =
+                catalog.records()
                         .map(
-                                o ->
+                                p ->
                                         Row.of(
-                                                o.getChannel(),
-                                                o.getOrderId(),
-                                                o.getOrderTotal(),
-                                                o.getEventTime().toEpochMilli()))
+                                                p.getSku(),
+                                                p.getCategory(),
+                                                p.getUpdatedAt().toEpochMilli()))
                         .returns(
                                 Types.ROW_NAMED(
-                                        new String[] {"channel", "order_id", "total", "ts"},
+                                        new String[] {"sku", "category", "ts"},
                                         Types.STRING,
                                         Types.STRING,
-                                        Types.BIG_DEC,
                                         Types.LONG))
-                        .uid("sql-order-rows")
-                        .name("order rows");
-        tEnv.createTemporaryView("browse", tEnv.fromDataStream(browseRows, eventTime()));
-        tEnv.createTemporaryView("orders", tEnv.fromDataStream(orderRows, eventTime()));
+                        .uid("sql-catalog-rows")
+                        .name("catalog rows")
+                        .assignTimestampsAndWatermarks(
+                                ReleaseWhenQuiet.<Row>strategy()
+                                        .withTimestampAssigner((r, ts) -> (Long) r.getField("ts")))
+                        .uid("sql-catalog-watermarks")
+                        .name("catalog: released when quiet");
         tEnv.createTemporaryView(
-                "funnel",
+                "facts",
+                tEnv.fromDataStream(
+                        browseFacts.union(cartFacts, lineFacts),
+                        Schema.newBuilder()
+                                .columnByExpression("rowtime", "TO_TIMESTAMP_LTZ(ts, 3)")
+                                .watermark("rowtime", "rowtime - " + SQL_METRICS_WATERMARK_DELAY)
+                                .build()));
+        tEnv.createTemporaryView(
+                "catalog",
+                tEnv.fromDataStream(
+                        products,
+                        Schema.newBuilder()
+                                .columnByMetadata("rowtime", "TIMESTAMP_LTZ(3)")
+                                .watermark("rowtime", "SOURCE_WATERMARK()")
+                                .build()));
+        tEnv.createTemporaryView(
+                "product_versions",
                 tEnv.sqlQuery(
-                        "SELECT channel, visitor_id, CAST(NULL AS STRING) AS order_id,"
-                                + " CAST(NULL AS DECIMAL(38, 18)) AS total, rowtime FROM browse"
-                                + " UNION ALL"
-                                + " SELECT channel, CAST(NULL AS STRING), order_id, total, rowtime"
-                                + " FROM orders"));
+                        "SELECT sku, category, rowtime FROM ("
+                                + " SELECT *, ROW_NUMBER() OVER (PARTITION BY sku ORDER BY rowtime DESC) AS rn"
+                                + " FROM catalog) WHERE rn = 1"));
+        tEnv.createTemporaryView(
+                "enriched",
+                tEnv.sqlQuery(
+                        "SELECT f.channel,"
+                                + " COALESCE(p.category, f.own_category,"
+                                + "   CASE WHEN f.sku IS NOT NULL THEN 'unknown' END) AS category,"
+                                + " f.person, f.order_id, f.line_value, f.rowtime"
+                                + " FROM facts AS f"
+                                + " LEFT JOIN product_versions FOR SYSTEM_TIME AS OF f.rowtime AS p"
+                                + " ON f.sku = p.sku"));
         Table metrics =
                 tEnv.sqlQuery(
-                        "SELECT window_start, window_end, channel,"
-                                + " COUNT(DISTINCT visitor_id) AS visitors,"
+                        "SELECT window_start, window_end, 'CHANNEL' AS dimension_type,"
+                                + " channel AS dimension_value,"
+                                + " COUNT(DISTINCT person) AS visitors,"
                                 + " COUNT(DISTINCT order_id) AS orders,"
-                                + " SUM(total) AS gmv"
-                                + " FROM TABLE(TUMBLE(TABLE funnel, DESCRIPTOR(rowtime), INTERVAL '1' MINUTE))"
-                                + " GROUP BY window_start, window_end, channel");
+                                + " SUM(line_value) AS gmv"
+                                + " FROM TABLE(TUMBLE(TABLE enriched, DESCRIPTOR(rowtime), INTERVAL '1' MINUTE))"
+                                + " GROUP BY window_start, window_end, channel"
+                                + " UNION ALL"
+                                + " SELECT window_start, window_end, 'CATEGORY' AS dimension_type,"
+                                + " category AS dimension_value,"
+                                + " COUNT(DISTINCT person) AS visitors,"
+                                + " COUNT(DISTINCT order_id) AS orders,"
+                                + " SUM(line_value) AS gmv"
+                                + " FROM TABLE(TUMBLE(TABLE enriched, DESCRIPTOR(rowtime), INTERVAL '1' MINUTE))"
+                                + " WHERE category IS NOT NULL"
+                                + " GROUP BY window_start, window_end, category");
         tEnv.toDataStream(metrics)
                 .map(Pipelines::funnelMetrics)
                 .returns(new AvroTypeInfo<>(FunnelMetrics.class))
@@ -330,13 +444,6 @@ public final class Pipelines {
         };
     }
 
-    private static Schema eventTime() {
-        return Schema.newBuilder()
-                .columnByExpression("rowtime", "TO_TIMESTAMP_LTZ(ts, 3)")
-                .watermark("rowtime", "rowtime - INTERVAL '2' SECOND")
-                .build();
-    }
-
     static FunnelMetrics funnelMetrics(Row r) {
         Instant start = ((LocalDateTime) r.getField("window_start")).toInstant(ZoneOffset.UTC);
         Instant end = ((LocalDateTime) r.getField("window_end")).toInstant(ZoneOffset.UTC);
@@ -345,8 +452,8 @@ public final class Pipelines {
         BigDecimal gmv = (BigDecimal) r.getField("gmv");
         gmv = (gmv == null ? BigDecimal.ZERO : gmv).setScale(2, RoundingMode.HALF_UP);
         return FunnelMetrics.newBuilder()
-                .setDimensionType(DimensionType.CHANNEL)
-                .setDimensionValue((String) r.getField("channel"))
+                .setDimensionType(DimensionType.valueOf((String) r.getField("dimension_type")))
+                .setDimensionValue((String) r.getField("dimension_value"))
                 .setWindowType(WindowType.MINUTE)
                 .setWindowStart(start)
                 .setWindowEnd(end)

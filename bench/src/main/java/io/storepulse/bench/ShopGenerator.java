@@ -86,6 +86,12 @@ public final class ShopGenerator {
     /** The product master, one record per SKU, to load into {@code catalog} first. */
     public List<Event> catalog() {
         List<Event> out = new ArrayList<>(skus);
+        catalog(out::add);
+        return out;
+    }
+
+    /** The product master one record at a time (a million SKUs need not be held at once). */
+    public void catalog(java.util.function.Consumer<Event> sink) {
         for (int i = 0; i < skus; i++) {
             BigDecimal price = listPrice(i);
             Product p =
@@ -102,9 +108,8 @@ public final class ShopGenerator {
                             .setActive(true)
                             .setUpdatedAt(Instant.ofEpochMilli(startMs - 60_000))
                             .build();
-            out.add(new Event(Topics.CATALOG, p.getSku(), p, startMs - 60_000));
+            sink.accept(new Event(Topics.CATALOG, p.getSku(), p, startMs - 60_000));
         }
-        return out;
     }
 
     /** The next event of the mix. */

@@ -24,7 +24,9 @@ class BenchHarnessITCase {
                         "--scaling-keys", "500",
                         "--scaling-events", "4000",
                         "--checkpoint-interval", "1s",
-                        "--latency-seconds", "5",
+                        "--latency-seconds", "3",
+                        "--latency-settle-seconds", "0",
+                        "--profile", "off",
                         "--jmh", "quick",
                         "--out", out.toString(),
                         "--work", Path.of("target", "bench-ci", "work").toString());
