@@ -371,6 +371,8 @@ class LocalClusterITCase {
                         "3000",
                         "--rate",
                         "150",
+                        "--skus",
+                        "100",
                         "--seed",
                         Long.toString(seed),
                         "--warehouses",
@@ -388,6 +390,9 @@ class LocalClusterITCase {
                         "60",
                         "--duration",
                         "20",
+                        // a small catalogue, so that sessions and orders start within seconds
+                        "--skus",
+                        "40",
                         "--seed",
                         Long.toString(seed + 1000),
                         "--bad-share",
@@ -437,12 +442,13 @@ class LocalClusterITCase {
         Map<String, Long> restartsAfter = restarts(after.jobs().keySet());
 
         System.out.printf(
-                "fault %s: fault lasted %.1f s; every job running %.1f s after it began;"
-                        + " levels of %d sku@warehouse equal to the input log %.1f s after the"
-                        + " fence; %d action ids, none repeated%n",
+                "fault %s: fault lasted %.1f s; every job running %.1f s after it began (%.1f s"
+                        + " after it ended); levels of %d sku@warehouse equal to the input log"
+                        + " %.1f s after the fence; %d action ids, none repeated%n",
                 name,
                 (faultEnd - faultStart) / 1000.0,
                 (recovery.at() - faultStart) / 1000.0,
+                (recovery.at() - faultEnd) / 1000.0,
                 expected.size(),
                 (levelsMatched - fenceSent) / 1000.0,
                 ids.size());
