@@ -45,9 +45,10 @@ import storepulse.v1.events.StockMovement;
 /**
  * Exactly-once under failure: the inventory job as deployed (Kafka sources, RocksDB, incremental
  * checkpoints every 300 ms, exactly-once Kafka sinks) at parallelism 2 on a MiniCluster, fed a
- * generated workload with a known result while five faults strike one after the other in the same
- * run. A {@code read_committed} reader of every output topic then finds nothing lost, nothing
- * duplicated and nothing changed, compared with the plain oracle.
+ * generated workload with a known result while six faults strike one after the other in the same
+ * run (the sixth, in the asynchronous phase of a checkpoint, through {@link
+ * FaultyCheckpointStorage}). A {@code read_committed} reader of every output topic then finds
+ * nothing lost, nothing duplicated and nothing changed, compared with the plain oracle.
  *
  * <p>Size: {@code -Dstorepulse.reliability.events=N} (default 20,000 input records).
  */
@@ -84,15 +85,16 @@ class ExactlyOnceUnderFailureITCase {
     }
 
     @Test
-    void shouldLoseDuplicateAndChangeNothingAcrossFiveFailures(
+    void shouldLoseDuplicateAndChangeNothingAcrossSixFailures(
             @InjectClusterRESTAddress URI rest, @TempDir Path checkpoints) throws Exception {
-        // Given a workload with a known result, and five faults waiting to be armed
+        // Given a workload with a known result, and six faults waiting to be armed
         String run = "eo-" + System.nanoTime();
         String exception = run + "-exception";
         String restoring = run + "-restoring";
         String duringCheckpoint = run + "-during-checkpoint";
         String afterCheckpoint = run + "-after-checkpoint";
         String secondException = run + "-second-exception";
+        String asyncPhase = FailureInjector.disarmedInStorage(run + "-async-checkpoint");
         Faults faults =
                 new Faults(
                         FailureInjector.disarmed(exception, Fault.EXCEPTION_IN_OPERATOR, 1),
@@ -116,21 +118,25 @@ class ExactlyOnceUnderFailureITCase {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             KafkaIO.configure(env, settings);
             env.configure(fastRestarts());
+            // The filesystem storage at the same directory, whose task streams fail once armed
+            env.configure(FaultyCheckpointStorage.configuration(asyncPhase));
             wire(env, settings, faults);
             JobClient job = env.executeAsync("reliability-exactly-once");
             InventoryRun.Read read;
             long restarts;
+            String failovers;
             List<String> fired = new ArrayList<>();
             try {
                 int n = workload.size();
-                int phase = n / 6;
+                int phase = n / 7;
                 long started = System.nanoTime();
                 workload.produce(0, phase);
                 strike(workload, phase, 2 * phase, fired, exception, restoring);
                 strike(workload, 2 * phase, 3 * phase, fired, duringCheckpoint);
                 strike(workload, 3 * phase, 4 * phase, fired, afterCheckpoint);
-                strike(workload, 4 * phase, 5 * phase, fired, secondException);
-                workload.produce(5 * phase, n);
+                strike(workload, 4 * phase, 5 * phase, fired, asyncPhase);
+                strike(workload, 5 * phase, 6 * phase, fired, secondException);
+                workload.produce(6 * phase, n);
                 for (String id : List.of(restoring)) {
                     if (!fired.contains(id)
                             && InventoryRun.await(
@@ -145,6 +151,7 @@ class ExactlyOnceUnderFailureITCase {
                         Duration.ofNanos(System.nanoTime() - started).toSeconds());
                 read = workload.readOutputs(Duration.ofSeconds(150), Duration.ofSeconds(3), 0);
                 restarts = InventoryRun.numRestarts(rest, job.getJobID().toHexString());
+                failovers = exceptionHistory(rest, job.getJobID().toHexString());
             } finally {
                 job.cancel().get();
             }
@@ -159,10 +166,40 @@ class ExactlyOnceUnderFailureITCase {
                             restoring,
                             duringCheckpoint,
                             afterCheckpoint,
+                            asyncPhase,
                             secondException);
-            // (each fault threw in a running task; the metric counted 4 restarts for the 5 faults
-            // in
-            // the measured run, so two of them fell into one failover: see docs/reliability.md)
+            // ...the storage fault struck in the asynchronous phase of a checkpoint (a task's
+            // async snapshot thread, uploading), and the declined checkpoint failed the job over
+            // (no tolerable checkpoint failures: a checkpoint that cannot be written is a fault)...
+            Throwable async = FailureInjector.struckAt(asyncPhase);
+            assertThat(async.getMessage()).contains("AsyncOperations");
+            assertThat(async.getStackTrace())
+                    .anyMatch(f -> f.getClassName().endsWith(".AsyncCheckpointRunnable"));
+            System.out.printf(
+                    "async-phase fault: %s%n    at %s%n",
+                    async.getMessage(),
+                    java.util.Arrays.stream(async.getStackTrace())
+                            .map(StackTraceElement::toString)
+                            .filter(
+                                    f ->
+                                            f.contains("AsyncCheckpointRunnable")
+                                                    || f.contains("Faulty"))
+                            .toList());
+            // (through the checkpoint failure manager, which names the reason, or as a task
+            // failure carrying the injected exception: either is a failover)
+            assertThat(failovers)
+                    .as("job exception history")
+                    .containsAnyOf(
+                            "failed due to Asynchronous task checkpoint failed",
+                            "injected failure: " + Fault.ASYNC_CHECKPOINT_PHASE);
+            System.out.printf(
+                    "async-phase failover recorded as: %s%n",
+                    failovers.contains("failed due to Asynchronous task checkpoint failed")
+                            ? "Exceeded checkpoint tolerable failure threshold (async exception)"
+                            : "task failure with the injected exception");
+            // (each fault threw in a running task; the metric counted 4 restarts for the first 5
+            // faults and 5 for all 6 in the measured runs, so two of them fell into one failover:
+            // see docs/reliability.md)
             assertThat(restarts).isGreaterThanOrEqualTo(3);
             // ...no action was written twice (action_id is deterministic, so a replayed action
             // written again would repeat its id)...
@@ -213,6 +250,18 @@ class ExactlyOnceUnderFailureITCase {
                 fired.add(id);
             }
         }
+    }
+
+    /** The job's exception history (root causes of its failovers) as Flink's REST API gives it. */
+    private static String exceptionHistory(URI rest, String jobId) throws Exception {
+        return java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(
+                                        rest.resolve("/jobs/" + jobId + "/exceptions"))
+                                .GET()
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     /** Many quick restarts: the test injects failures on purpose. */

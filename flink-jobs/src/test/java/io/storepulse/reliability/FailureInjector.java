@@ -1,5 +1,6 @@
 package io.storepulse.reliability;
 
+import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,11 +29,18 @@ public class FailureInjector<T> extends RichMapFunction<T, T>
         /** An exception as soon as checkpoint N is reported complete. */
         AFTER_CHECKPOINT,
         /** An exception while restoring state after the first restart. */
-        WHILE_RESTORING
+        WHILE_RESTORING,
+        /**
+         * An IOException when a task's checkpoint stream is closed into a state handle, in the
+         * asynchronous phase of a checkpoint. Struck by {@link FaultyCheckpointStorage}, not by
+         * this map function: see {@link #disarmedInStorage}.
+         */
+        ASYNC_CHECKPOINT_PHASE
     }
 
     private static final Map<String, AtomicInteger> FIRED = new ConcurrentHashMap<>();
     private static final Set<String> DISARMED = ConcurrentHashMap.newKeySet();
+    private static final Map<String, Throwable> STRUCK_AT = new ConcurrentHashMap<>();
 
     private final String id;
     private final Fault fault;
@@ -59,6 +67,55 @@ public class FailureInjector<T> extends RichMapFunction<T, T>
     public static <T> FailureInjector<T> disarmed(String id, Fault fault, long at) {
         DISARMED.add(id);
         return new FailureInjector<>(id, fault, at);
+    }
+
+    /**
+     * Registers a disarmed {@link Fault#ASYNC_CHECKPOINT_PHASE} fault; the job must use {@link
+     * FaultyCheckpointStorage#configuration} with the same id. Returns the id.
+     */
+    public static String disarmedInStorage(String id) {
+        DISARMED.add(id);
+        FIRED.putIfAbsent(id, new AtomicInteger());
+        return id;
+    }
+
+    /**
+     * Called by {@link FaultyCheckpointStorage} when a task closes a checkpoint stream: throws once
+     * the fault is armed, and keeps where it struck (thread and stack) for the test. Strikes only
+     * in a stream closed by the task's asynchronous checkpoint part itself ({@code
+     * AsyncCheckpointRunnable}: operator state, RocksDB's metadata); RocksDB's file uploads on its
+     * transfer threads, started from there, pass.
+     */
+    static void strikeInStorage(String id) throws IOException {
+        AtomicInteger fired = FIRED.get(id);
+        if (!DISARMED.contains(id)
+                && fired != null
+                && inAsyncCheckpointPart()
+                && fired.compareAndSet(0, 1)) {
+            IOException failure =
+                    new IOException(
+                            "injected failure: "
+                                    + Fault.ASYNC_CHECKPOINT_PHASE
+                                    + " in thread "
+                                    + Thread.currentThread().getName());
+            STRUCK_AT.put(id, failure);
+            throw failure;
+        }
+    }
+
+    private static boolean inAsyncCheckpointPart() {
+        return StackWalker.getInstance()
+                .walk(
+                        frames ->
+                                frames.anyMatch(
+                                        f ->
+                                                f.getClassName()
+                                                        .endsWith(".AsyncCheckpointRunnable")));
+    }
+
+    /** The exception a storage fault threw, with the stack it was thrown from, or null. */
+    public static Throwable struckAt(String id) {
+        return STRUCK_AT.get(id);
     }
 
     /** Lets a {@link #disarmed} fault strike at its next opportunity. */

@@ -74,22 +74,8 @@ final class LocalStack {
 
     /** Runs the script with the given arguments; output goes to target/e2e-output. */
     Result run(Duration timeout, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(script.toString());
-        command.addAll(List.of(args));
         Path log = outputs.resolve(String.format("%02d-%s.log", ++commandCount, args[0]));
-        ProcessBuilder pb =
-                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.directory(moduleDir.getParent().toFile());
-        Map<String, String> env = pb.environment();
-        env.put("STOREPULSE_HOME", home.toString());
-        env.put("STOREPULSE_SKIP_BUILD", "1");
-        env.put("STOREPULSE_TIMEOUT", "300");
-        // The test drives the simulator itself: background traffic in real time would hold the
-        // inventory job's watermark behind the stop/up test's last movements.
-        env.put("STOREPULSE_SIMULATOR", "off");
-        ports.forEach((name, port) -> env.put("STOREPULSE_" + name, Integer.toString(port)));
-        Process process = pb.start();
+        Process process = builder(args).redirectOutput(log.toFile()).start();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroy();
             process.waitFor(10, TimeUnit.SECONDS);
@@ -103,6 +89,51 @@ final class LocalStack {
                             + log);
         }
         return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8), log);
+    }
+
+    private ProcessBuilder builder(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(script.toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.directory(moduleDir.getParent().toFile());
+        Map<String, String> env = pb.environment();
+        env.put("STOREPULSE_HOME", home.toString());
+        env.put("STOREPULSE_SKIP_BUILD", "1");
+        env.put("STOREPULSE_TIMEOUT", "300");
+        // The test drives the simulator itself: background traffic in real time would hold the
+        // inventory job's watermark behind the stop/up test's last movements.
+        env.put("STOREPULSE_SIMULATOR", "off");
+        ports.forEach((name, port) -> env.put("STOREPULSE_" + name, Integer.toString(port)));
+        return pb;
+    }
+
+    /**
+     * Starts the script in the background (e.g. a simulator that must run while a fault strikes);
+     * output goes to target/e2e-output. The caller waits for it.
+     */
+    Background start(String... args) throws IOException {
+        Path log = outputs.resolve(String.format("%02d-%s.log", ++commandCount, args[0]));
+        return new Background(builder(args).redirectOutput(log.toFile()).start(), log);
+    }
+
+    /** A run of the script in the background. */
+    record Background(Process process, Path log) {
+        /** Waits for it to end; past the timeout it and its children are killed. */
+        Result await(Duration timeout) throws IOException, InterruptedException {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                throw new IllegalStateException("did not finish in " + timeout + "; see " + log);
+            }
+            return new Result(
+                    process.exitValue(), Files.readString(log, StandardCharsets.UTF_8), log);
+        }
+    }
+
+    /** The pid of one of this stack's components, from its pid file. */
+    long pidOf(String component) throws IOException {
+        return Long.parseLong(Files.readString(home.resolve("run/" + component + ".pid")).trim());
     }
 
     /** Pids of processes whose command line names this stack's home. */
