@@ -3,6 +3,7 @@ package io.storepulse.config;
 import io.storepulse.serde.RegistryClient;
 import io.storepulse.serde.RegistryConfig;
 import io.storepulse.serde.RegistryException;
+import io.storepulse.serde.RegistryUnavailableException;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -80,13 +81,33 @@ public final class ConnectionCheck {
 
     /** Fails with a one-line {@link IllegalStateException} unless the registry answers. */
     public static void registry(StorepulseSettings settings) {
-        registry(settings.registryConfig());
+        registry(settings.registryConfig(), true);
     }
 
-    /** The same for a registry configuration alone (the tools build their own). */
-    public static void registry(RegistryConfig config) {
+    /**
+     * Checks the registry connection settings. A refused user (HTTP 401/403) and a failed TLS
+     * handshake always fail, in one line; an unreachable registry fails only when {@code
+     * requireReachable}, else this returns false: a job may start while the registry is briefly
+     * away, since its operators retry every call.
+     */
+    public static boolean registry(RegistryConfig config, boolean requireReachable) {
         try {
             new RegistryClient(config.withRetries(2, java.time.Duration.ofMillis(500))).subjects();
+            return true;
+        } catch (RegistryUnavailableException e) {
+            if (e.getCause() instanceof javax.net.ssl.SSLException) {
+                throw new IllegalStateException(
+                        "TLS handshake with the schema registry at "
+                                + config.url()
+                                + " failed ("
+                                + firstLine(e.getCause())
+                                + "): check the trust store (STOREPULSE_REGISTRY_TRUSTSTORE)",
+                        e);
+            }
+            if (requireReachable) {
+                throw new IllegalStateException(firstLine(e), e);
+            }
+            return false;
         } catch (RegistryException e) {
             if (e.httpStatus() == 401 || e.httpStatus() == 403) {
                 throw new IllegalStateException(
@@ -99,8 +120,6 @@ public final class ConnectionCheck {
                                 + "): check STOREPULSE_REGISTRY_USER and the password (STOREPULSE_REGISTRY_PASSWORD or STOREPULSE_REGISTRY_PASSWORD_FILE)",
                         e);
             }
-            throw new IllegalStateException(firstLine(e), e);
-        } catch (RuntimeException e) {
             throw new IllegalStateException(firstLine(e), e);
         }
     }

@@ -32,7 +32,11 @@ public final class JobLauncher {
         StorepulseSettings settings = StorepulseSettings.fromArgs(args);
         LOG.info("Starting {} with {}", job.id(), settings); // toString redacts secrets
         ConnectionCheck.kafka(settings);
-        ConnectionCheck.registry(settings);
+        if (!ConnectionCheck.registry(settings.registryConfig(), false)) {
+            LOG.warn(
+                    "schema registry at {} not reachable now; starting anyway, its calls are retried",
+                    settings.registryConfig().url());
+        }
         new KafkaIO(settings, job).verifyBrokerAllowsTransactions();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         KafkaIO.configure(env, settings);
