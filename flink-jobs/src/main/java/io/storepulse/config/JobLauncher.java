@@ -19,12 +19,24 @@ public final class JobLauncher {
     private JobLauncher() {}
 
     /**
-     * Parses settings, refuses configurations the broker cannot honour, configures checkpointing
-     * and state, wires the job and runs it under its catalogue id.
+     * Parses settings, proves that Kafka and the registry accept the connection settings (a wrong
+     * password fails here, in one line, rather than as endless restarts on the task managers),
+     * refuses configurations the broker cannot honour, configures checkpointing and state, wires
+     * the job and runs it under its catalogue id.
+     *
+     * <p>Secrets are resolved here, where {@code main} runs (the JobManager for a REST submission),
+     * from the environment or files; they travel to the task managers inside the serialized
+     * sources, sinks and functions, never through program arguments or the Flink configuration.
      */
     public static void launch(StorepulseJob job, String[] args, Wiring wiring) throws Exception {
         StorepulseSettings settings = StorepulseSettings.fromArgs(args);
         LOG.info("Starting {} with {}", job.id(), settings); // toString redacts secrets
+        ConnectionCheck.kafka(settings);
+        if (!ConnectionCheck.registry(settings.registryConfig(), false)) {
+            LOG.warn(
+                    "schema registry at {} not reachable now; starting anyway, its calls are retried",
+                    settings.registryConfig().url());
+        }
         new KafkaIO(settings, job).verifyBrokerAllowsTransactions();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         KafkaIO.configure(env, settings);

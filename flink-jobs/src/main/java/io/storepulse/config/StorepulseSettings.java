@@ -209,6 +209,7 @@ public final class StorepulseSettings implements Serializable {
         if (!startingOffsets.equals("earliest") && !startingOffsets.equals("latest")) {
             throw new IllegalArgumentException("--starting-offsets must be earliest or latest");
         }
+        kafkaProtocol(); // a typo in the protocol fails here, not at the first connection
     }
 
     public String bootstrapServers() {
@@ -283,10 +284,19 @@ public final class StorepulseSettings implements Serializable {
         return config;
     }
 
-    /** Client properties shared by consumers, producers and admin clients (security only). */
+    /** Security protocols Kafka clients speak. */
+    private static final java.util.Set<String> KAFKA_PROTOCOLS =
+            java.util.Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
+
+    /**
+     * Client properties shared by consumers, producers and admin clients (security only): SASL
+     * (SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN) and TLS, including mutual TLS when a key store is
+     * given. Carries secrets ({@code sasl.jaas.config}, store passwords): Kafka logs these as
+     * {@code [hidden]}, and they must never be logged or put into the Flink configuration here.
+     */
     public Properties kafkaSecurityProperties() {
         Properties p = new Properties();
-        String protocol = kafkaSecurityProtocol.toUpperCase(Locale.ROOT);
+        String protocol = kafkaProtocol();
         p.setProperty("security.protocol", protocol);
         if (protocol.startsWith("SASL")) {
             if (blankToNull(kafkaUser) == null) {
@@ -296,56 +306,128 @@ public final class StorepulseSettings implements Serializable {
                                 + " needs --kafka-user (env STOREPULSE_KAFKA_USER)");
             }
             String password = secret("STOREPULSE_KAFKA_PASSWORD", kafkaPasswordFile);
-            p.setProperty("sasl.mechanism", kafkaSaslMechanism);
+            p.setProperty("sasl.mechanism", kafkaSaslMechanism());
             p.setProperty(
                     "sasl.jaas.config",
-                    "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
-                            + kafkaUser
+                    loginModule(kafkaSaslMechanism())
+                            + " required username=\""
+                            + jaasQuote(kafkaUser)
                             + "\" password=\""
-                            + password.replace("\"", "\\\"")
+                            + jaasQuote(password)
                             + "\";");
         }
         if (protocol.endsWith("SSL")) {
             if (blankToNull(kafkaTrustStore) != null) {
-                p.setProperty("ssl.truststore.location", kafkaTrustStore);
+                p.setProperty("ssl.truststore.location", readableFile(kafkaTrustStore));
+                p.setProperty("ssl.truststore.type", storeType(kafkaTrustStore));
                 String tsPass = secretOrNull("STOREPULSE_KAFKA_TRUSTSTORE_PASSWORD");
                 if (tsPass != null) {
                     p.setProperty("ssl.truststore.password", tsPass);
                 }
             }
             if (blankToNull(kafkaKeyStore) != null) {
-                p.setProperty("ssl.keystore.location", kafkaKeyStore);
+                // Mutual TLS: the broker authenticates this client by its certificate.
+                p.setProperty("ssl.keystore.location", readableFile(kafkaKeyStore));
+                p.setProperty("ssl.keystore.type", storeType(kafkaKeyStore));
                 String ksPass = secretOrNull("STOREPULSE_KAFKA_KEYSTORE_PASSWORD");
-                if (ksPass != null) {
-                    p.setProperty("ssl.keystore.password", ksPass);
-                    p.setProperty("ssl.key.password", ksPass);
+                if (ksPass == null) {
+                    throw new IllegalArgumentException(
+                            "Kafka key store "
+                                    + kafkaKeyStore
+                                    + " needs its password: set STOREPULSE_KAFKA_KEYSTORE_PASSWORD or STOREPULSE_KAFKA_KEYSTORE_PASSWORD_FILE");
                 }
+                p.setProperty("ssl.keystore.password", ksPass);
+                p.setProperty("ssl.key.password", ksPass);
             }
         }
         return p;
     }
 
-    private String secret(String envName, String file) {
-        if (blankToNull(file) != null) {
-            try {
-                return Files.readString(Path.of(file)).strip();
-            } catch (IOException e) {
-                throw new IllegalArgumentException(
-                        "cannot read secret file " + file + ": " + e.getMessage(), e);
-            }
+    /** The SASL user, or null when Kafka is not reached over SASL; for messages. */
+    public String kafkaUser() {
+        return kafkaProtocol().startsWith("SASL") ? blankToNull(kafkaUser) : null;
+    }
+
+    /** The SASL mechanism, upper case. */
+    public String kafkaSaslMechanism() {
+        return kafkaSaslMechanism.toUpperCase(Locale.ROOT);
+    }
+
+    private String kafkaProtocol() {
+        String protocol = kafkaSecurityProtocol.toUpperCase(Locale.ROOT);
+        if (!KAFKA_PROTOCOLS.contains(protocol)) {
+            throw new IllegalArgumentException(
+                    "--kafka-security-protocol (env STOREPULSE_KAFKA_SECURITY_PROTOCOL) must be one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, not "
+                            + kafkaSecurityProtocol);
         }
-        String value = environment.get(envName);
+        return protocol;
+    }
+
+    private static String loginModule(String mechanism) {
+        return switch (mechanism) {
+            case "SCRAM-SHA-512", "SCRAM-SHA-256" ->
+                    "org.apache.kafka.common.security.scram.ScramLoginModule";
+            case "PLAIN" -> "org.apache.kafka.common.security.plain.PlainLoginModule";
+            default ->
+                    throw new IllegalArgumentException(
+                            "--kafka-sasl-mechanism (env STOREPULSE_KAFKA_SASL_MECHANISM) must be SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN, not "
+                                    + mechanism);
+        };
+    }
+
+    /** A value inside a JAAS double-quoted string: backslashes and quotes escaped. */
+    private static String jaasQuote(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    /** JKS for {@code *.jks}, PKCS12 otherwise (keytool's default since JDK 9). */
+    private static String storeType(String path) {
+        return path.toLowerCase(Locale.ROOT).endsWith(".jks") ? "JKS" : "PKCS12";
+    }
+
+    /** Fails with the path named rather than deep inside the Kafka client's TLS set-up. */
+    private static String readableFile(String path) {
+        if (!Files.isReadable(Path.of(path))) {
+            throw new IllegalArgumentException("cannot read " + path + " (key or trust store)");
+        }
+        return path;
+    }
+
+    /**
+     * A required secret: from {@code file} when given, else from env {@code envName}, else from the
+     * file named by env {@code envName_FILE}.
+     */
+    private String secret(String envName, String file) {
+        String value = blankToNull(file) != null ? readSecretFile(file) : secretOrNull(envName);
         if (value == null) {
             throw new IllegalArgumentException(
                     "a password is needed: set "
                             + envName
-                            + " or the matching --*-password-file option");
+                            + ", "
+                            + envName
+                            + "_FILE or the matching --*-password-file option");
         }
         return value;
     }
 
+    /** An optional secret: env {@code envName}, else the file named by env {@code envName_FILE}. */
     private String secretOrNull(String envName) {
-        return environment.get(envName);
+        String value = environment.get(envName);
+        if (value != null) {
+            return value;
+        }
+        String file = blankToNull(environment.get(envName + "_FILE"));
+        return file == null ? null : readSecretFile(file);
+    }
+
+    private static String readSecretFile(String file) {
+        try {
+            return Files.readString(Path.of(file)).strip();
+        } catch (IOException e) {
+            // The message names the file only: never its content.
+            throw new IllegalArgumentException(
+                    "cannot read secret file " + file + ": " + e.getClass().getSimpleName(), e);
+        }
     }
 
     private static String blankToNull(String s) {

@@ -153,6 +153,16 @@ public final class RegistryClient {
         return id;
     }
 
+    /**
+     * The registered subjects; also the cheapest call that proves the URL, the TLS trust and the
+     * credentials are right (a refusal raises {@link RegistryException} with HTTP 401 or 403).
+     */
+    public java.util.List<String> subjects() {
+        java.util.List<String> subjects = new java.util.ArrayList<>();
+        send("GET", "/subjects", null).forEach(n -> subjects.add(n.asText()));
+        return subjects;
+    }
+
     /** Sets a subject's compatibility level, e.g. {@code BACKWARD_TRANSITIVE}. */
     public void setCompatibility(String subject, String level) {
         ObjectNode body = JSON.createObjectNode();

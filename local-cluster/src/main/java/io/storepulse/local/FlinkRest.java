@@ -154,9 +154,41 @@ final class FlinkRest {
                         .build());
     }
 
+    /**
+     * What Flink's error answer says went wrong. For a job whose {@code main} threw (a refused
+     * password, say), Flink answers a stack trace in which the line after "The main method caused
+     * an error: " is the job's own message; that line alone is returned, or null for any other
+     * failure.
+     */
+    static String mainMethodFailure(String body) {
+        String marker = "The main method caused an error: ";
+        String text = body;
+        try {
+            JsonNode errors = JSON.readTree(body).path("errors");
+            if (errors.isArray()) {
+                StringBuilder all = new StringBuilder();
+                errors.forEach(e -> all.append(e.asText()).append('\n'));
+                text = all.toString();
+            }
+        } catch (IOException notJson) {
+            // keep the raw body
+        }
+        int at = text.lastIndexOf(marker);
+        if (at >= 0) {
+            String rest = text.substring(at + marker.length());
+            int nl = rest.indexOf('\n');
+            return nl < 0 ? rest : rest.substring(0, nl);
+        }
+        return null;
+    }
+
     private JsonNode send(HttpRequest request) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() / 100 != 2) {
+            String mainFailure = mainMethodFailure(response.body());
+            if (mainFailure != null) {
+                throw new IOException(mainFailure);
+            }
             throw new IOException(
                     request.method()
                             + " "

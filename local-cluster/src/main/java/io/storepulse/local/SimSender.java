@@ -1,8 +1,9 @@
 package io.storepulse.local;
 
+import io.storepulse.config.ConnectionCheck;
+import io.storepulse.config.StorepulseSettings;
 import io.storepulse.local.sim.SimRecord;
 import io.storepulse.serde.RegistryClient;
-import io.storepulse.serde.RegistryConfig;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -24,15 +25,23 @@ public final class SimSender implements AutoCloseable {
     private final AtomicReference<Exception> firstFailure = new AtomicReference<>();
     private long sent;
 
+    /**
+     * A sender to these addresses, with the security settings of the {@code STOREPULSE_*}
+     * environment (see {@link StorepulseAdmin#connection}); fails at once, in one line, when Kafka
+     * or the registry refuses the credentials.
+     */
     public SimSender(String bootstrapServers, String registryUrl) {
-        Properties props = new Properties();
+        StorepulseSettings connection = StorepulseAdmin.connection(bootstrapServers, registryUrl);
+        ConnectionCheck.kafka(connection);
+        ConnectionCheck.registry(connection);
+        Properties props = connection.kafkaSecurityProperties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "storepulse-simulator");
         producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-        avro = new FramedAvro(new RegistryClient(RegistryConfig.of(registryUrl)));
+        avro = new FramedAvro(new RegistryClient(connection.registryConfig()));
     }
 
     public void send(SimRecord record) {

@@ -2,7 +2,6 @@ package io.storepulse.local;
 
 import io.storepulse.local.sim.Simulate;
 import io.storepulse.serde.RegistryClient;
-import io.storepulse.serde.RegistryConfig;
 import io.storepulse.topics.StorepulseJob;
 import io.storepulse.topics.Topic;
 import io.storepulse.topics.Topics;
@@ -53,7 +52,37 @@ import picocli.CommandLine.Option;
 public final class StorepulseAdmin {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new StorepulseAdmin()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The tool's command line. A failure prints one line naming its cause (an authentication
+     * refusal, an unreachable service) instead of a stack trace, and exits with 1.
+     */
+    static CommandLine commandLine() {
+        return new CommandLine(new StorepulseAdmin())
+                .setExecutionExceptionHandler(
+                        (e, cmd, parsed) -> {
+                            cmd.getErr()
+                                    .println(
+                                            "storepulse-admin "
+                                                    + cmd.getCommandName()
+                                                    + ": ERROR: "
+                                                    + oneLine(rootMessage(e)));
+                            cmd.getErr().flush();
+                            return 1;
+                        });
+    }
+
+    /**
+     * How the tools connect: the addresses given, and security (SASL/SCRAM or mutual TLS for Kafka,
+     * basic auth and TLS for the registry) from the same {@code STOREPULSE_*} environment variables
+     * and secret files as the jobs, so that no secret is ever a command-line argument.
+     */
+    public static io.storepulse.config.StorepulseSettings connection(
+            String bootstrapServers, String registryUrl) {
+        return io.storepulse.config.StorepulseSettings.fromArgs(
+                "--bootstrap-servers", bootstrapServers, "--registry-url", registryUrl);
     }
 
     /** Creates every topic of the catalogue and registers every value schema. */
@@ -72,8 +101,12 @@ public final class StorepulseAdmin {
 
         @Override
         public Integer call() throws Exception {
+            io.storepulse.config.StorepulseSettings connection =
+                    connection(bootstrapServers, registryUrl);
+            io.storepulse.config.ConnectionCheck.kafka(connection);
+            io.storepulse.config.ConnectionCheck.registry(connection);
             int created = 0;
-            try (Admin admin = admin(bootstrapServers)) {
+            try (Admin admin = admin(connection)) {
                 for (Topic<?> topic : Topics.ALL) {
                     Map<String, String> configs = new HashMap<>();
                     configs.put("cleanup.policy", topic.cleanupPolicy());
@@ -96,7 +129,7 @@ public final class StorepulseAdmin {
             System.out.printf(
                     "topics: %d in the catalogue, %d created, %d already there%n",
                     Topics.ALL.size(), created, Topics.ALL.size() - created);
-            RegistryClient registry = new RegistryClient(RegistryConfig.of(registryUrl));
+            RegistryClient registry = new RegistryClient(connection.registryConfig());
             for (Topic<?> topic : Topics.ALL) {
                 Schema schema = SpecificData.get().getSchema(topic.valueType());
                 int id = registry.register(topic.valueSubject(), schema);
@@ -155,6 +188,9 @@ public final class StorepulseAdmin {
             }
             String jarId = flink.upload(jar);
             List<String> args = List.of(jobArgs.trim().split("\\s+"));
+            // Shown so that anyone can see what Flink receives: addresses and file paths only;
+            // secrets reach the job through the JobManager's environment or files.
+            System.out.println("job args: " + String.join(" ", args));
             int failed = 0;
             for (StorepulseJob job : toRun) {
                 JobState state = new JobState(stateDir, job);
@@ -380,11 +416,34 @@ public final class StorepulseAdmin {
     }
 
     static Admin admin(String bootstrapServers) {
-        Properties props = new Properties();
+        return admin(new Properties(), bootstrapServers);
+    }
+
+    /** An admin client with the connection's security settings. */
+    static Admin admin(io.storepulse.config.StorepulseSettings connection) {
+        return admin(connection.kafkaSecurityProperties(), connection.bootstrapServers());
+    }
+
+    private static Admin admin(Properties props, String bootstrapServers) {
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
         return Admin.create(props);
+    }
+
+    /** The deepest message of a failure, which names its cause. */
+    static String rootMessage(Throwable e) {
+        String message = e.getMessage();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            // Our own one-line messages (ConnectionCheck, settings) win over what they wrap.
+            if (t instanceof IllegalStateException || t instanceof IllegalArgumentException) {
+                return t.getMessage();
+            }
+            if (t.getMessage() != null) {
+                message = t.getMessage();
+            }
+        }
+        return message == null ? e.getClass().getName() : message;
     }
 
     static String oneLine(String s) {

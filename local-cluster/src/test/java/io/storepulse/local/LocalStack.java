@@ -22,12 +22,24 @@ import java.util.stream.Stream;
 final class LocalStack {
     final Path moduleDir = Path.of("").toAbsolutePath();
     final Path script = moduleDir.resolve("storepulse");
-    final Path home = moduleDir.resolve("target/e2e-home");
-    final Path outputs = moduleDir.resolve("target/e2e-output");
+    final Path home;
+    final Path outputs;
     final Map<String, Integer> ports = new LinkedHashMap<>();
+
+    /** Environment for every command of this stack, e.g. {@code STOREPULSE_SECURITY}. */
+    final Map<String, String> extraEnv;
+
     private int commandCount;
 
     LocalStack() throws IOException {
+        this("e2e", Map.of());
+    }
+
+    /** A stack under {@code target/<name>-home} whose commands all see {@code extraEnv}. */
+    LocalStack(String stackName, Map<String, String> extraEnv) throws IOException {
+        this.home = moduleDir.resolve("target/" + stackName + "-home");
+        this.outputs = moduleDir.resolve("target/" + stackName + "-output");
+        this.extraEnv = Map.copyOf(extraEnv);
         for (String name :
                 List.of(
                         "KAFKA_PORT",
@@ -74,8 +86,16 @@ final class LocalStack {
 
     /** Runs the script with the given arguments; output goes to target/e2e-output. */
     Result run(Duration timeout, String... args) throws IOException, InterruptedException {
+        return run(timeout, Map.of(), args);
+    }
+
+    /** The same, with more environment for this command only. */
+    Result run(Duration timeout, Map<String, String> commandEnv, String... args)
+            throws IOException, InterruptedException {
         Path log = outputs.resolve(String.format("%02d-%s.log", ++commandCount, args[0]));
-        Process process = builder(args).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = builder(args).redirectOutput(log.toFile());
+        pb.environment().putAll(commandEnv);
+        Process process = pb.start();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroy();
             process.waitFor(10, TimeUnit.SECONDS);
@@ -105,6 +125,7 @@ final class LocalStack {
         // inventory job's watermark behind the stop/up test's last movements.
         env.put("STOREPULSE_SIMULATOR", "off");
         ports.forEach((name, port) -> env.put("STOREPULSE_" + name, Integer.toString(port)));
+        env.putAll(extraEnv);
         return pb;
     }
 

@@ -2,6 +2,7 @@ package io.storepulse.wallboard;
 
 import io.javalin.Javalin;
 import io.javalin.http.staticfiles.Location;
+import io.storepulse.config.ConnectionCheck;
 import io.storepulse.config.Durations;
 import io.storepulse.config.StorepulseSettings;
 import io.storepulse.serde.RegistryClient;
@@ -130,7 +131,17 @@ public final class WallboardServer implements AutoCloseable {
     }
 
     public static void main(String[] args) {
-        int code = new CommandLine(new Options()).execute(args);
+        // A failure to start (a refused password, say) is one line, not a stack trace.
+        int code =
+                new CommandLine(new Options())
+                        .setExecutionExceptionHandler(
+                                (e, cmd, parsed) -> {
+                                    cmd.getErr()
+                                            .println("storepulse-wallboard: ERROR: " + e.getMessage());
+                                    cmd.getErr().flush();
+                                    return 1;
+                                })
+                        .execute(args);
         if (code != 0) {
             System.exit(code);
         }
@@ -139,6 +150,10 @@ public final class WallboardServer implements AutoCloseable {
     /** Starts the feed and the HTTP server; {@link #close()} stops both. */
     public static WallboardServer start(Options options) {
         StorepulseSettings connection = options.connection();
+        // A refused password ends the start here, in one line, instead of an empty page and a log
+        // full of refusals; an unreachable registry is waited for by the feed, as before.
+        ConnectionCheck.kafka(connection);
+        ConnectionCheck.registry(connection.registryConfig(), false);
         Clock clock = Clock.systemUTC();
         WallboardView view =
                 new WallboardView(
