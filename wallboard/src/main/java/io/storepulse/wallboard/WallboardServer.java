@@ -137,7 +137,9 @@ public final class WallboardServer implements AutoCloseable {
                         .setExecutionExceptionHandler(
                                 (e, cmd, parsed) -> {
                                     cmd.getErr()
-                                            .println("storepulse-wallboard: ERROR: " + e.getMessage());
+                                            .println(
+                                                    "storepulse-wallboard: ERROR: "
+                                                            + e.getMessage());
                                     cmd.getErr().flush();
                                     return 1;
                                 })
