@@ -1,9 +1,10 @@
 package io.storepulse.local;
 
+import io.storepulse.config.ConnectionCheck;
+import io.storepulse.config.StorepulseSettings;
 import io.storepulse.serde.ConfluentAvroDecoder;
 import io.storepulse.serde.DecodeException;
 import io.storepulse.serde.RegistryClient;
-import io.storepulse.serde.RegistryConfig;
 import io.storepulse.topics.Topic;
 import io.storepulse.topics.Topics;
 import java.time.Duration;
@@ -63,10 +64,13 @@ public final class Tail implements Callable<Integer> {
                                                         + Topics.ALL.stream()
                                                                 .map(Topic::name)
                                                                 .toList()));
+        // The same security settings as the other tools (STOREPULSE_* environment).
+        StorepulseSettings connection = StorepulseAdmin.connection(bootstrapServers, registryUrl);
+        ConnectionCheck.kafka(connection);
         ConfluentAvroDecoder<? extends SpecificRecord> decoder =
                 new ConfluentAvroDecoder<>(
-                        new RegistryClient(RegistryConfig.of(registryUrl)), topic.valueType());
-        Properties props = new Properties();
+                        new RegistryClient(connection.registryConfig()), topic.valueType());
+        Properties props = connection.kafkaSecurityProperties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
