@@ -149,7 +149,11 @@ class ExactlyOnceUnderFailureITCase {
                 System.out.printf(
                         "input produced and all faults struck after %d s%n",
                         Duration.ofNanos(System.nanoTime() - started).toSeconds());
-                read = workload.readOutputs(Duration.ofSeconds(150), Duration.ofSeconds(3), 0);
+                // (the bounded wait grows with the input, for the 1M-record run of
+                // docs/reliability.md)
+                read =
+                        workload.readOutputs(
+                                Duration.ofSeconds(150 + EVENTS / 2_000), Duration.ofSeconds(3), 0);
                 restarts = InventoryRun.numRestarts(rest, job.getJobID().toHexString());
                 failovers = exceptionHistory(rest, job.getJobID().toHexString());
             } finally {
