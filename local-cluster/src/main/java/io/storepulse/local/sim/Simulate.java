@@ -179,24 +179,18 @@ public final class Simulate implements Callable<Integer> {
                     count == null && durationSeconds > 0
                             ? System.nanoTime() + Duration.ofSeconds(durationSeconds).toNanos()
                             : Long.MAX_VALUE;
-            // Live records are paced by their event time: a record goes out when the wall clock
-            // (scaled by the speed-up) reaches its simulated time, so after a history the sender
-            // first catches up with the wall clock, then runs at the configured rate.
+            // Live records are paced by how many were sent, so that with --topics the records
+            // sent keep the configured rate (the simulated clock then runs ahead of the wall
+            // clock); after a history the live clock starts at --start, behind the wall clock by
+            // the time the history took to send.
             long liveBegan = System.nanoTime();
-            long liveStartMillis = liveStart.toEpochMilli();
             long sent = 0;
             while (sent < total && System.nanoTime() < deadline) {
-                SimRecord record = simulator.next();
-                long dueNanos =
-                        liveBegan
-                                + (long)
-                                        ((simulator.clock().toEpochMilli() - liveStartMillis)
-                                                * 1e6
-                                                / speedup);
-                long wait = dueNanos - System.nanoTime();
+                long wait = liveBegan + (long) (sent * 1e9 / rate) - System.nanoTime();
                 if (wait > 0) {
                     Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                 }
+                SimRecord record = simulator.next();
                 if (topics != null && !topics.contains(record.topic())) {
                     continue;
                 }
