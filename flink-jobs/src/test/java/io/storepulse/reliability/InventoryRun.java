@@ -6,6 +6,7 @@ import static io.storepulse.inventory.InventoryFixtures.movement;
 import static io.storepulse.inventory.InventoryFixtures.order;
 import static io.storepulse.inventory.InventoryFixtures.product;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.storepulse.inventory.InventoryHistories;
 import io.storepulse.inventory.InventoryHistories.Arrival;
 import io.storepulse.inventory.InventoryHistories.Expected;
@@ -434,6 +435,39 @@ final class InventoryRun implements AutoCloseable {
             Thread.sleep(200);
         }
         throw new IllegalStateException("no numRestarts in " + body);
+    }
+
+    /**
+     * Waits (bounded) until the job has completed a checkpoint acknowledged after {@code
+     * sinceMillis}: every task of a new attempt runs and has state again. A fault armed before that
+     * could strike in a task of the attempt that is being cancelled, where its failure is absorbed
+     * by the failover already under way and tests nothing.
+     */
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static boolean awaitCheckpointAfter(URI rest, String jobId, long sinceMillis, Duration timeout)
+            throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        URI uri = rest.resolve("/jobs/" + jobId + "/checkpoints");
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            String body =
+                    http.send(
+                                    HttpRequest.newBuilder(uri).GET().build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .body();
+            long latestAck =
+                    JSON.readTree(body)
+                            .path("latest")
+                            .path("completed")
+                            .path("latest_ack_timestamp")
+                            .asLong(0);
+            if (latestAck > sinceMillis) {
+                return true;
+            }
+            Thread.sleep(200);
+        }
+        return false;
     }
 
     /** Polls a condition with a bounded deadline (no fixed sleeps in assertions). */
