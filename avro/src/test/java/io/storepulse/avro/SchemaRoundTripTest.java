@@ -59,6 +59,26 @@ class SchemaRoundTripTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("records")
+    void shouldGiveEveryEnumADefaultThatRoundTrips(Class<? extends SpecificRecord> type)
+            throws IOException {
+        // Every enum needs a default symbol, or a reader cannot take a symbol added later
+        // (BACKWARD_TRANSITIVE); and a record carrying that default must survive like any other.
+        SpecificData model = SpecificData.getForClass(type);
+        Schema schema = model.getSchema(type);
+        List<Schema> enums = new java.util.ArrayList<>();
+        collectEnums(schema, new java.util.HashSet<>(), enums);
+        for (Schema e : enums) {
+            assertThat(e.getEnumDefault()).as(e.getFullName() + " has a default").isNotNull();
+            assertThat(e.getEnumSymbols()).contains(e.getEnumDefault());
+        }
+
+        SpecificRecord record = (SpecificRecord) populate(model, schema, 1, true);
+
+        assertThat(roundTrip(model, schema, record)).isEqualTo(record);
+    }
+
     @Test
     void shouldReadAnEnumSymbolFromTheFutureAsUnknown() throws IOException {
         // Given a writer whose CartEventType has a symbol this reader does not know
@@ -106,6 +126,13 @@ class SchemaRoundTripTest {
 
     /** A value for every field: the non-null branch of unions, a non-default enum symbol. */
     static Object populate(GenericData model, Schema schema, int seed) {
+        return populate(model, schema, seed, false);
+    }
+
+    /**
+     * As {@link #populate(GenericData, Schema, int)}; with {@code enumDefaults}, enums at default.
+     */
+    static Object populate(GenericData model, Schema schema, int seed, boolean enumDefaults) {
         if (schema.getLogicalType() instanceof LogicalTypes.Decimal) {
             return model instanceof SpecificData
                     ? BigDecimal.valueOf(123_450L + seed, 2)
@@ -122,21 +149,27 @@ class SchemaRoundTripTest {
                 Object r = model.newRecord(null, schema);
                 for (Schema.Field f : schema.getFields()) {
                     model.setField(
-                            r, f.name(), f.pos(), populate(model, f.schema(), seed + f.pos()));
+                            r,
+                            f.name(),
+                            f.pos(),
+                            populate(model, f.schema(), seed + f.pos(), enumDefaults));
                 }
                 yield r;
             }
-            case UNION -> populate(model, nonNull(schema), seed);
+            case UNION -> populate(model, nonNull(schema), seed, enumDefaults);
             case ENUM ->
-                    model.createEnum(
-                            schema.getEnumSymbols()
-                                    .get(seed % (schema.getEnumSymbols().size() - 1)),
-                            schema);
+                    enumDefaults
+                            ? model.createEnum(schema.getEnumDefault(), schema)
+                            : model.createEnum(
+                                    schema.getEnumSymbols()
+                                            .get(seed % (schema.getEnumSymbols().size() - 1)),
+                                    schema);
             case ARRAY ->
                     List.of(
-                            populate(model, schema.getElementType(), seed),
-                            populate(model, schema.getElementType(), seed + 1));
-            case MAP -> Map.of("k" + seed, populate(model, schema.getValueType(), seed));
+                            populate(model, schema.getElementType(), seed, enumDefaults),
+                            populate(model, schema.getElementType(), seed + 1, enumDefaults));
+            case MAP ->
+                    Map.of("k" + seed, populate(model, schema.getValueType(), seed, enumDefaults));
             case STRING -> "s-" + seed;
             case BYTES -> ByteBuffer.wrap(new byte[] {1, 2, (byte) seed});
             case INT -> 40 + seed;
@@ -145,6 +178,26 @@ class SchemaRoundTripTest {
             case BOOLEAN -> true;
             default -> throw new IllegalArgumentException("unhandled " + schema);
         };
+    }
+
+    private static void collectEnums(
+            Schema schema, java.util.Set<String> seen, List<Schema> enums) {
+        switch (schema.getType()) {
+            case ENUM -> {
+                if (seen.add(schema.getFullName())) {
+                    enums.add(schema);
+                }
+            }
+            case RECORD -> {
+                if (seen.add(schema.getFullName())) {
+                    schema.getFields().forEach(f -> collectEnums(f.schema(), seen, enums));
+                }
+            }
+            case UNION -> schema.getTypes().forEach(t -> collectEnums(t, seen, enums));
+            case ARRAY -> collectEnums(schema.getElementType(), seen, enums);
+            case MAP -> collectEnums(schema.getValueType(), seen, enums);
+            default -> {}
+        }
     }
 
     static Schema nonNull(Schema s) {

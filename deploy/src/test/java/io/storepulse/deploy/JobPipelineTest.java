@@ -1,16 +1,21 @@
 package io.storepulse.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.storepulse.topics.StorepulseJob;
+import io.storepulse.topics.Topic;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.jar.JarFile;
+import java.util.stream.Collectors;
 import org.apache.flink.api.dag.Pipeline;
 import org.apache.flink.client.program.PackagedProgram;
 import org.apache.flink.client.program.PackagedProgramUtils;
@@ -18,6 +23,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.graph.StreamNode;
+import org.apache.flink.streaming.api.operators.SourceOperatorFactory;
+import org.apache.flink.streaming.runtime.operators.sink.SinkWriterOperatorFactory;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
@@ -34,8 +41,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * pass, and that the resulting graph is fit for savepoint upgrades.
  *
  * <p>The jar is {@code ../flink-jobs/target/storepulse-flink-jobs-<version>-job.jar} (built earlier
- * in the same reactor run) or {@code -Dstorepulse.jobJar=...}. A job whose main class is not in the
- * jar yet is skipped, with that reason.
+ * in the same reactor run) or {@code -Dstorepulse.jobJar=...}. A missing jar or main class fails:
+ * every job exists, and a skip would let a jar without a job pass the build.
  */
 class JobPipelineTest {
 
@@ -99,8 +106,10 @@ class JobPipelineTest {
     void shouldBuildTheJobsPipelineFromTheJarWithItsManifestArgs(
             StorepulseJob job, @TempDir Path mounts) throws Exception {
         Path jar = jobJar();
-        assumeTrue(Files.exists(jar), "job jar not built in this run: " + jar);
-        assumeTrue(contains(jar, job.mainClass()), job.mainClass() + " is not in the job jar yet");
+        assertThat(jar)
+                .as("the shaded job jar; build it in the same run: mvn -pl deploy -am verify")
+                .exists();
+        assertThat(contains(jar, job.mainClass())).as(job.mainClass() + " in " + jar).isTrue();
         Path userDir = Files.createDirectories(mounts.resolve("kafka-user"));
         Path caDir = Files.createDirectories(mounts.resolve("kafka-ca"));
         Files.writeString(userDir.resolve("password"), "s3cr3t\n");
@@ -169,6 +178,67 @@ class JobPipelineTest {
         }
         // Savepoint upgrades map state to operators by uid: every operator needs a stable one.
         assertThat(withoutUid).as("%s: operators without a uid", job.id()).isEmpty();
+        checkTopicsAgainstAcls(job, graph);
+    }
+
+    /**
+     * The KafkaUser's ACLs are generated from {@link StorepulseJob}'s inputs and outputs; here the
+     * Kafka sources and sinks the job's own code builds are read out of its graph, so that a job
+     * reading or writing a topic the catalogue does not list for it (and the ACLs do not grant)
+     * fails the build instead of the deployment. The objects come from the jar's class loader, so
+     * their private fields are read reflectively.
+     */
+    private static void checkTopicsAgainstAcls(StorepulseJob job, StreamGraph graph) {
+        Set<String> read = new TreeSet<>();
+        Set<String> written = new TreeSet<>();
+        for (StreamNode node : graph.getStreamNodes()) {
+            Object factory = node.getOperatorFactory();
+            if (factory instanceof SourceOperatorFactory<?>) {
+                Object source = field(factory, "source");
+                assertThat(source.getClass().getName())
+                        .endsWith("connector.kafka.source.KafkaSource");
+                Object subscriber = field(source, "subscriber");
+                for (Object topic : (List<?>) field(subscriber, "topics")) {
+                    read.add((String) topic);
+                }
+                Properties props = (Properties) field(source, "props");
+                assertThat(props.getProperty("group.id"))
+                        .as("%s: consumer group (the ACL grants Read on it)", job.id())
+                        .isEqualTo(job.id());
+            } else if (factory instanceof SinkWriterOperatorFactory<?, ?> writer) {
+                Object sink = writer.getSink();
+                assertThat(sink.getClass().getName()).endsWith("connector.kafka.sink.KafkaSink");
+                written.add((String) field(field(sink, "recordSerializer"), "topic"));
+                assertThat((String) field(sink, "transactionalIdPrefix"))
+                        .as("%s: transactional id (the ACL grants the prefix)", job.id())
+                        .startsWith(job.id());
+            }
+        }
+        assertThat(read)
+                .as("%s: topics its Kafka sources read", job.id())
+                .isEqualTo(names(job.inputs()));
+        assertThat(written)
+                .as("%s: topics its Kafka sinks write", job.id())
+                .isEqualTo(names(job.outputs()));
+    }
+
+    private static Set<String> names(List<Topic<?>> topics) {
+        return topics.stream().map(Topic::name).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    private static Object field(Object target, String name) {
+        for (Class<?> c = target.getClass(); c != null; c = c.getSuperclass()) {
+            try {
+                Field f = c.getDeclaredField(name);
+                f.setAccessible(true);
+                return f.get(target);
+            } catch (NoSuchFieldException e) {
+                // look in the superclass
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new AssertionError("no field '" + name + "' in " + target.getClass());
     }
 
     private static boolean contains(Path jar, String className) throws IOException {
