@@ -164,8 +164,13 @@ public final class InventoryHistories {
                 // never paid: auto-cancelled
             }
             case 1 -> {
-                // paid late: auto-cancelled, then the payment is reported
-                add.accept(OrderEventType.PAID, placed + TIMEOUT + 1000 + seconds(rnd, TIMEOUT));
+                // paid late: auto-cancelled, then the payment is reported; the order system
+                // may re-confirm and ship it after all
+                long paid = placed + TIMEOUT + 1000 + seconds(rnd, TIMEOUT);
+                add.accept(OrderEventType.PAID, paid);
+                if (rnd.nextBoolean()) {
+                    add.accept(OrderEventType.SHIPPED, paid + seconds(rnd, 600_000));
+                }
             }
             case 2 -> {
                 // cancelled, possibly after the timeout
@@ -415,6 +420,11 @@ public final class InventoryHistories {
                 }
                 case SHIPPED -> {
                     if (status.equals("RESERVED")) {
+                        lines(changes, orderId, "SHIP", lines, t);
+                        status = "SHIPPED";
+                    } else if (status.equals("AUTO_CANCELLED")) {
+                        // shipped after all: the units leave the warehouse
+                        lines(changes, orderId, "RESERVE", lines, t);
                         lines(changes, orderId, "SHIP", lines, t);
                         status = "SHIPPED";
                     }
