@@ -160,7 +160,13 @@ public class StockFunction
             rules = rules(ctx);
         } else {
             WarehouseStock w = all.computeIfAbsent(c.warehouseId, id -> new WarehouseStock());
-            w.advanceTo(Math.floorDiv(c.eventTime, DAY), rules.get(InventoryJob.VELOCITY_ALPHA));
+            // Event time is one clock for the whole SKU: a day that ends ends in every warehouse,
+            // so one without sales that day folds in a zero and its velocity decays.
+            long day = Math.floorDiv(c.eventTime, DAY);
+            double alpha = rules.get(InventoryJob.VELOCITY_ALPHA);
+            for (WarehouseStock each : all.values()) {
+                each.advanceTo(day, alpha);
+            }
             switch (c.kind) {
                 case RESERVE -> w.reserved += c.quantity;
                 case RELEASE -> w.reserved -= c.quantity;

@@ -362,6 +362,23 @@ class StockFunctionTest {
     }
 
     @Test
+    void shouldDecayTheVelocityOfAWarehouseThatStopsSelling() throws Exception {
+        // wh-1 sells 10 units on day 0 and nothing after; only wh-2 moves later on.
+        send(movement("m1", SKU, "wh-1", RESTOCK, 100, at(Duration.ofHours(1))));
+        orderLine(Kind.RESERVE, "wh-1", 10, at(Duration.ofHours(2)));
+        orderLine(Kind.SHIP, "wh-1", 10, at(Duration.ofHours(3)));
+        for (int d = 1; d <= 3; d++) {
+            send(movement("w2-" + d, SKU, "wh-2", ADJUSTMENT, 1, at(Duration.ofDays(d))));
+        }
+        watermark(at(Duration.ofDays(4)));
+
+        // Day 0 folds in 10, days 1 and 2 fold in 0 with weight 0.2: 10 → 8 → 6.4.
+        assertThat(lastLevel("wh-1").getSalesVelocity()).isCloseTo(6.4, within(1e-9));
+        assertThat(lastLevel("wh-1").getUpdatedAt().toEpochMilli())
+                .isEqualTo(at(Duration.ofDays(3)));
+    }
+
+    @Test
     void shouldPreferTheMostSpecificFixedThresholds() throws Exception {
         send(StockChange.ofProduct(product(SKU, "snacks", 4, min(0))));
         rules(
