@@ -67,7 +67,7 @@ class InventoryPipelineITCase {
         Random rnd = new Random(SEED);
         List<History> histories = new ArrayList<>();
         for (int i = 0; i < HISTORIES; i++) {
-            histories.add(InventoryHistories.generate("p" + i, rnd));
+            histories.add(InventoryHistories.generate("p" + i, rnd, true));
         }
         List<Arrival> arrivals = new ArrayList<>();
         histories.forEach(h -> arrivals.addAll(h.arrivals()));
