@@ -374,7 +374,14 @@ public class StockFunction
         long shortfall = destTh.rearmAbove() + 1 - dest.available();
         long quantity = Math.min(shortfall, bestSurplus);
         dest.transferArmed = false;
-        Transfer transfer = new Transfer(from, to, quantity, bestSurplus);
+        Transfer transfer =
+                new Transfer(
+                        from,
+                        to,
+                        quantity,
+                        bestSurplus,
+                        all.get(from).available(),
+                        th.get(from).reorderPoint());
         alert(
                 ctx,
                 InventoryAlertType.TRANSFER_SUGGESTED,
@@ -400,7 +407,14 @@ public class StockFunction
                 transfer);
     }
 
-    private record Transfer(String from, String to, long quantity, long sourceSurplus) {}
+    /** A suggested move, with the source's figures that justify it. */
+    private record Transfer(
+            String from,
+            String to,
+            long quantity,
+            long sourceSurplus,
+            long sourceAvailable,
+            long sourceReorderPoint) {}
 
     private void alertExpiringLots(long timestamp, ReadOnlyContext ctx) throws Exception {
         if (warehouses.isEmpty()) {
@@ -520,6 +534,9 @@ public class StockFunction
                     .setToWarehouse(transfer.to())
                     .setQuantity(transfer.quantity());
             figures.put("source_surplus", Long.toString(transfer.sourceSurplus()));
+            figures.put("source_available", Long.toString(transfer.sourceAvailable()));
+            figures.put("source_reorder_point", Long.toString(transfer.sourceReorderPoint()));
+            figures.put("target_available", Long.toString(th.rearmAbove() + 1));
         }
         b.setExplanation(new Explanation(text, figures));
         return b.build();

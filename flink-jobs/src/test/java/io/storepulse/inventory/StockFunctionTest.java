@@ -312,7 +312,12 @@ class StockFunctionTest {
         assertThat(t.getToWarehouse()).isEqualTo("wh-1");
         assertThat(t.getWarehouseId()).isEqualTo("wh-1");
         assertThat(t.getQuantity()).isEqualTo(10L); // 13 - 3, below wh-2's surplus of 40
-        assertThat(t.getExplanation().getFigures()).containsEntry("source_surplus", "40");
+        assertThat(t.getExplanation().getFigures())
+                .containsEntry("source_surplus", "40")
+                .containsEntry("source_available", "50")
+                .containsEntry("source_reorder_point", "10")
+                .containsEntry("target_available", "13")
+                .containsEntry("available", "3");
     }
 
     @Test
