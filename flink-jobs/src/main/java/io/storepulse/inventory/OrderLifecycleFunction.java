@@ -218,6 +218,15 @@ public class OrderLifecycleFunction
                     state.status = OrderState.Status.SHIPPED;
                     scheduleCleanup(
                             state, t + rules.get(InventoryJob.RETURN_WINDOW).toMillis(), ctx);
+                } else if (state.status == OrderState.Status.AUTO_CANCELLED) {
+                    // The order system re-confirmed after a late payment and shipped: the units
+                    // left the warehouse, so they come off hand. Their reservation was released by
+                    // the auto-cancel, so it is taken again at the same instant and shipped.
+                    emitLines(state, StockChange.Kind.RESERVE, e.getOrderId(), t, out);
+                    emitLines(state, StockChange.Kind.SHIP, e.getOrderId(), t, out);
+                    state.status = OrderState.Status.SHIPPED;
+                    scheduleCleanup(
+                            state, t + rules.get(InventoryJob.RETURN_WINDOW).toMillis(), ctx);
                 }
             }
             case RETURNED -> {

@@ -160,7 +160,13 @@ public class StockFunction
             rules = rules(ctx);
         } else {
             WarehouseStock w = all.computeIfAbsent(c.warehouseId, id -> new WarehouseStock());
-            w.advanceTo(Math.floorDiv(c.eventTime, DAY), rules.get(InventoryJob.VELOCITY_ALPHA));
+            // Event time is one clock for the whole SKU: a day that ends ends in every warehouse,
+            // so one without sales that day folds in a zero and its velocity decays.
+            long day = Math.floorDiv(c.eventTime, DAY);
+            double alpha = rules.get(InventoryJob.VELOCITY_ALPHA);
+            for (WarehouseStock each : all.values()) {
+                each.advanceTo(day, alpha);
+            }
             switch (c.kind) {
                 case RESERVE -> w.reserved += c.quantity;
                 case RELEASE -> w.reserved -= c.quantity;
@@ -368,7 +374,14 @@ public class StockFunction
         long shortfall = destTh.rearmAbove() + 1 - dest.available();
         long quantity = Math.min(shortfall, bestSurplus);
         dest.transferArmed = false;
-        Transfer transfer = new Transfer(from, to, quantity, bestSurplus);
+        Transfer transfer =
+                new Transfer(
+                        from,
+                        to,
+                        quantity,
+                        bestSurplus,
+                        all.get(from).available(),
+                        th.get(from).reorderPoint());
         alert(
                 ctx,
                 InventoryAlertType.TRANSFER_SUGGESTED,
@@ -394,7 +407,14 @@ public class StockFunction
                 transfer);
     }
 
-    private record Transfer(String from, String to, long quantity, long sourceSurplus) {}
+    /** A suggested move, with the source's figures that justify it. */
+    private record Transfer(
+            String from,
+            String to,
+            long quantity,
+            long sourceSurplus,
+            long sourceAvailable,
+            long sourceReorderPoint) {}
 
     private void alertExpiringLots(long timestamp, ReadOnlyContext ctx) throws Exception {
         if (warehouses.isEmpty()) {
@@ -514,6 +534,9 @@ public class StockFunction
                     .setToWarehouse(transfer.to())
                     .setQuantity(transfer.quantity());
             figures.put("source_surplus", Long.toString(transfer.sourceSurplus()));
+            figures.put("source_available", Long.toString(transfer.sourceAvailable()));
+            figures.put("source_reorder_point", Long.toString(transfer.sourceReorderPoint()));
+            figures.put("target_available", Long.toString(th.rearmAbove() + 1));
         }
         b.setExplanation(new Explanation(text, figures));
         return b.build();

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,7 @@ public final class InventoryHistories {
 
     public static final long LATENESS = InventoryJob.MAX_OUT_OF_ORDERNESS.toMillis();
     public static final long TIMEOUT = Duration.ofMinutes(15).toMillis();
+    public static final long WARNING = Duration.ofHours(24).toMillis();
     public static final List<String> WAREHOUSES = List.of("wh-1", "wh-2", "wh-3");
     public static final Set<ReturnReason> NOT_RESELLABLE =
             Set.of(ReturnReason.QUALITY, ReturnReason.DAMAGED_IN_TRANSIT);
@@ -52,8 +54,8 @@ public final class InventoryHistories {
     /** A generated log: its events in arrival order, duplicates included. */
     public record History(String prefix, List<String> skus, List<Arrival> arrivals) {}
 
-    /** Final figures of one sku@warehouse. */
-    public record Level(long onHand, long reserved) {}
+    /** Final figures of one sku@warehouse; the next perishable lot's expiry and units, or null. */
+    public record Level(long onHand, long reserved, Long nextExpiryAt, Long nextExpiryQuantity) {}
 
     /** What the oracle expects of a set of histories. */
     public record Expected(
@@ -75,7 +77,13 @@ public final class InventoryHistories {
             for (InventoryLevel l : levels) {
                 lv.put(
                         l.getSku() + "@" + l.getWarehouseId(),
-                        new Level(l.getOnHand(), l.getReserved()));
+                        new Level(
+                                l.getOnHand(),
+                                l.getReserved(),
+                                l.getNextExpiryAt() == null
+                                        ? null
+                                        : l.getNextExpiryAt().toEpochMilli(),
+                                l.getNextExpiryQuantity()));
             }
             Map<String, List<String>> al = new TreeMap<>();
             for (InventoryAlert a : alerts) {
@@ -97,7 +105,19 @@ public final class InventoryHistories {
 
     // ---------------------------------------------------------------- generation
 
+    /**
+     * A log as the reliability runs use it: no perishable lots, no shipment after an auto-cancel.
+     */
     public static History generate(String prefix, Random rnd) {
+        return generate(prefix, rnd, false);
+    }
+
+    /**
+     * A random log. With {@code richer}, restocks may bring perishable lots (whose expiry warning
+     * falls inside the log) and an auto-cancelled order may still be shipped after its late
+     * payment.
+     */
+    public static History generate(String prefix, Random rnd, boolean richer) {
         List<String> skus = List.of(prefix + "-sku-a", prefix + "-sku-b");
         List<SpecificRecord> events = new ArrayList<>();
         long span = Duration.ofHours(2).toMillis();
@@ -114,11 +134,16 @@ public final class InventoryHistories {
                         case TRANSFER_IN, TRANSFER_OUT -> 1 + rnd.nextInt(5);
                         default -> rnd.nextInt(16);
                     };
-            events.add(movement(prefix + "-m" + i, sku, wh, type, q, t));
+            Long expiry = null;
+            if (richer && type == StockMovementType.RESTOCK && rnd.nextBoolean()) {
+                // The warning (24 h before expiry) falls 1 s to 2 h after the restock.
+                expiry = t + WARNING + 1000 + seconds(rnd, span);
+            }
+            events.add(movement(prefix + "-m" + i, sku, wh, type, q, expiry, t));
         }
         int orders = 1 + rnd.nextInt(6);
         for (int o = 0; o < orders; o++) {
-            events.addAll(orderLife(prefix + "-o" + o, skus, rnd, span));
+            events.addAll(orderLife(prefix + "-o" + o, skus, rnd, span, richer));
         }
         // Duplicates: the same event_id again, at any later point of the stream.
         List<SpecificRecord> duplicates = new ArrayList<>();
@@ -140,7 +165,7 @@ public final class InventoryHistories {
     }
 
     private static List<OrderEvent> orderLife(
-            String orderId, List<String> skus, Random rnd, long span) {
+            String orderId, List<String> skus, Random rnd, long span, boolean richer) {
         List<OrderLine> lines = new ArrayList<>();
         int n = 1 + rnd.nextInt(2);
         for (int i = 0; i < n; i++) {
@@ -164,8 +189,13 @@ public final class InventoryHistories {
                 // never paid: auto-cancelled
             }
             case 1 -> {
-                // paid late: auto-cancelled, then the payment is reported
-                add.accept(OrderEventType.PAID, placed + TIMEOUT + 1000 + seconds(rnd, TIMEOUT));
+                // paid late: auto-cancelled, then the payment is reported; the order system
+                // may re-confirm and ship it after all
+                long paid = placed + TIMEOUT + 1000 + seconds(rnd, TIMEOUT);
+                add.accept(OrderEventType.PAID, paid);
+                if (richer && rnd.nextBoolean()) {
+                    add.accept(OrderEventType.SHIPPED, paid + seconds(rnd, 600_000));
+                }
             }
             case 2 -> {
                 // cancelled, possibly after the timeout
@@ -236,13 +266,52 @@ public final class InventoryHistories {
                     "RELEASE",
                     "RESERVE",
                     "SHIP",
-                    "TRANSFER_OUT");
+                    "TRANSFER_OUT",
+                    // not a change: the expiry warning of a lot, after the changes of its instant
+                    "EXPIRY_WARNING");
 
-    private record Change(long t, String kind, String id, String sku, String wh, long q) {}
+    /** A stock change; {@code expiry} is the lot's for a perishable RESTOCK and EXPIRY_WARNING. */
+    private record Change(
+            long t, String kind, String id, String sku, String wh, long q, Long expiry) {}
 
     private static final class Wh {
         long onHand;
         long reserved;
+
+        /** Units on hand by lot expiry (Long.MAX_VALUE: no expiry); empty lots are removed. */
+        final TreeMap<Long, Long> lots = new TreeMap<>();
+
+        /** Expiries of the lots whose warning has gone out (forgotten when the lot empties). */
+        final Set<Long> warned = new HashSet<>();
+
+        /** Units above a deficit go into the lot. */
+        void add(long units, long expiry) {
+            long before = Math.max(onHand, 0);
+            onHand += units;
+            long toLots = Math.max(onHand, 0) - before;
+            if (toLots > 0) {
+                lots.merge(expiry, toLots, Long::sum);
+            }
+        }
+
+        /** First expiry first out. */
+        void remove(long units) {
+            long before = Math.max(onHand, 0);
+            onHand -= units;
+            long fromLots = before - Math.max(onHand, 0);
+            while (fromLots > 0 && !lots.isEmpty()) {
+                Map.Entry<Long, Long> first = lots.firstEntry();
+                long take = Math.min(first.getValue(), fromLots);
+                fromLots -= take;
+                if (take == first.getValue()) {
+                    lots.remove(first.getKey());
+                    warned.remove(first.getKey());
+                } else {
+                    lots.put(first.getKey(), first.getValue() - take);
+                }
+            }
+        }
+
         boolean out;
         boolean oversold;
         boolean lowArmed = true;
@@ -271,6 +340,8 @@ public final class InventoryHistories {
                 }
             }
             for (StockMovement m : uniqueMoves.values()) {
+                Long expiry =
+                        m.getLotExpiresAt() == null ? null : m.getLotExpiresAt().toEpochMilli();
                 changes.add(
                         new Change(
                                 m.getEventTime().toEpochMilli(),
@@ -278,7 +349,19 @@ public final class InventoryHistories {
                                 m.getEventId(),
                                 m.getSku(),
                                 m.getWarehouseId(),
-                                m.getQuantity()));
+                                m.getQuantity(),
+                                expiry));
+                if (expiry != null) {
+                    changes.add(
+                            new Change(
+                                    expiry - WARNING,
+                                    "EXPIRY_WARNING",
+                                    m.getEventId(),
+                                    m.getSku(),
+                                    m.getWarehouseId(),
+                                    0,
+                                    expiry));
+                }
             }
             Map<String, List<OrderEvent>> byOrder = new TreeMap<>();
             for (OrderEvent o : uniqueOrders.values()) {
@@ -294,17 +377,41 @@ public final class InventoryHistories {
             Map<String, TreeMap<String, Wh>> stock = new HashMap<>();
             for (Change c : changes) {
                 TreeMap<String, Wh> whs = stock.computeIfAbsent(c.sku(), k -> new TreeMap<>());
+                if (c.kind().equals("EXPIRY_WARNING")) {
+                    // Once per lot, if the lot still holds units when its warning time comes.
+                    Wh w = whs.get(c.wh());
+                    if (w != null && w.lots.containsKey(c.expiry()) && w.warned.add(c.expiry())) {
+                        alerts.computeIfAbsent(c.sku() + "@" + c.wh(), k -> new ArrayList<>())
+                                .add("EXPIRING_SOON@" + c.t());
+                    }
+                    continue;
+                }
                 Wh w = whs.computeIfAbsent(c.wh(), k -> new Wh());
                 switch (c.kind()) {
                     case "RESERVE" -> w.reserved += c.q();
                     case "RELEASE" -> w.reserved -= c.q();
                     case "SHIP" -> {
                         w.reserved -= c.q();
-                        w.onHand -= c.q();
+                        w.remove(c.q());
                     }
-                    case "RETURN", "RESTOCK", "TRANSFER_IN", "ADJUSTMENT" -> w.onHand += c.q();
-                    case "TRANSFER_OUT" -> w.onHand -= c.q();
-                    case "COUNT" -> w.onHand = c.q();
+                    case "RESTOCK" ->
+                            w.add(c.q(), c.expiry() == null ? Long.MAX_VALUE : c.expiry());
+                    case "RETURN", "TRANSFER_IN" -> w.add(c.q(), Long.MAX_VALUE);
+                    case "ADJUSTMENT" -> {
+                        if (c.q() >= 0) {
+                            w.add(c.q(), Long.MAX_VALUE);
+                        } else {
+                            w.remove(-c.q());
+                        }
+                    }
+                    case "TRANSFER_OUT" -> w.remove(c.q());
+                    case "COUNT" -> {
+                        if (c.q() > w.onHand) {
+                            w.add(c.q() - w.onHand, Long.MAX_VALUE);
+                        } else {
+                            w.remove(w.onHand - c.q());
+                        }
+                    }
                     default -> throw new IllegalStateException(c.kind());
                 }
                 for (Map.Entry<String, Wh> e : whs.entrySet()) {
@@ -354,9 +461,16 @@ public final class InventoryHistories {
             }
             for (Map.Entry<String, TreeMap<String, Wh>> s : stock.entrySet()) {
                 for (Map.Entry<String, Wh> w : s.getValue().entrySet()) {
+                    Wh x = w.getValue();
+                    Map.Entry<Long, Long> next = x.lots.firstEntry();
+                    boolean perishable = next != null && next.getKey() != Long.MAX_VALUE;
                     levels.put(
                             s.getKey() + "@" + w.getKey(),
-                            new Level(w.getValue().onHand, w.getValue().reserved));
+                            new Level(
+                                    x.onHand,
+                                    x.reserved,
+                                    perishable ? next.getKey() : null,
+                                    perishable ? next.getValue() : null));
                 }
             }
         }
@@ -417,6 +531,11 @@ public final class InventoryHistories {
                     if (status.equals("RESERVED")) {
                         lines(changes, orderId, "SHIP", lines, t);
                         status = "SHIPPED";
+                    } else if (status.equals("AUTO_CANCELLED")) {
+                        // shipped after all: the units leave the warehouse
+                        lines(changes, orderId, "RESERVE", lines, t);
+                        lines(changes, orderId, "SHIP", lines, t);
+                        status = "SHIPPED";
                     }
                 }
                 case RETURNED -> {
@@ -450,7 +569,8 @@ public final class InventoryHistories {
                             orderId + ":" + kind + ":" + i,
                             l.getSku(),
                             l.getWarehouseId(),
-                            l.getQuantity()));
+                            l.getQuantity(),
+                            null));
         }
     }
 }

@@ -35,12 +35,12 @@ import storepulse.v1.events.Product;
 import storepulse.v1.events.StockMovement;
 
 /**
- * The whole job ({@link InventoryJob#build}) on a MiniCluster at parallelism 2: a few hundred
- * random logs, all in one job execution and keyed apart, against the plain oracle.
+ * The whole job ({@link InventoryJob#build}) on a MiniCluster at parallelism 2: two thousand random
+ * logs, all in one job execution and keyed apart, against the plain oracle.
  */
 class InventoryPipelineITCase {
 
-    static final int HISTORIES = 200;
+    static final int HISTORIES = 2000;
     static final long SEED = 77L;
 
     @RegisterExtension
@@ -67,7 +67,7 @@ class InventoryPipelineITCase {
         Random rnd = new Random(SEED);
         List<History> histories = new ArrayList<>();
         for (int i = 0; i < HISTORIES; i++) {
-            histories.add(InventoryHistories.generate("p" + i, rnd));
+            histories.add(InventoryHistories.generate("p" + i, rnd, true));
         }
         List<Arrival> arrivals = new ArrayList<>();
         histories.forEach(h -> arrivals.addAll(h.arrivals()));

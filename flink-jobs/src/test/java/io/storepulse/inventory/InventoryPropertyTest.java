@@ -28,8 +28,9 @@ import storepulse.v1.events.StockMovement;
 
 /**
  * Replays thousands of random event logs (cancels, timeouts, shipments, returns, movements,
- * duplicates, reordering within the lateness) through the two keyed functions, chained as in the
- * job, and compares the outcome with {@link InventoryHistories#expect}, the plain oracle.
+ * perishable lots, duplicates, reordering within the lateness) through the two keyed functions,
+ * chained as in the job, and compares the outcome with {@link InventoryHistories#expect}, the plain
+ * oracle.
  */
 class InventoryPropertyTest {
 
@@ -42,7 +43,7 @@ class InventoryPropertyTest {
         Random rnd = new Random(SEED);
         List<History> histories = new ArrayList<>();
         for (int i = 0; i < HISTORIES; i++) {
-            histories.add(InventoryHistories.generate("h" + i, rnd));
+            histories.add(InventoryHistories.generate("h" + i, rnd, true));
         }
 
         Outcome actual = runThroughFunctions(histories);
@@ -59,9 +60,13 @@ class InventoryPropertyTest {
                         "OUT_OF_STOCK",
                         "BACK_IN_STOCK",
                         "OVERSOLD",
-                        "TRANSFER_SUGGESTED")) {
+                        "TRANSFER_SUGGESTED",
+                        "EXPIRING_SOON")) {
             assertThat(allAlerts.split(kind).length).as(kind).isGreaterThan(30);
         }
+        assertThat(expected.levels().values().stream().filter(l -> l.nextExpiryAt() != null))
+                .as("levels ending with a perishable lot")
+                .hasSizeGreaterThan(30);
         String allActions = expected.orderActions().values().toString();
         assertThat(allActions.split("CANCEL_UNPAID").length).isGreaterThan(60);
         assertThat(allActions.split("PAYMENT_AFTER_CANCEL").length).isGreaterThan(30);

@@ -221,7 +221,7 @@ class OrderLifecycleFunctionTest {
         watermark(min(20));
         send(order("e2", "o1", PAID, min(21), line("sku-a", "wh-1", 2)));
         send(order("e3", "o1", PAID, min(22), line("sku-a", "wh-1", 2)));
-        send(order("e4", "o1", SHIPPED, min(30), line("sku-a", "wh-1", 2)));
+        send(order("e4", "o1", CANCELLED, min(30), line("sku-a", "wh-1", 2)));
         watermark(min(40));
 
         assertThat(actions().stream().map(OrderAction::getType))
@@ -231,6 +231,37 @@ class OrderLifecycleFunctionTest {
                 .containsEntry("payment_event_id", "e2");
         assertThat(kinds(changes()))
                 .containsExactly("RESERVE sku-a@wh-1 2", "RELEASE sku-a@wh-1 2");
+    }
+
+    @Test
+    void shouldTakeUnitsOffHandWhenAnAutoCancelledOrderShipsAfterAll() throws Exception {
+        // The order system re-confirmed after the late payment and shipped the order: the units
+        // left the warehouse and must come off hand, and a later return puts them back.
+        send(order("e1", "o1", PLACED, min(0), line("sku-a", "wh-1", 2)));
+        send(order("e2", "o1", PAID, min(21), line("sku-a", "wh-1", 2)));
+        send(order("e3", "o1", SHIPPED, min(30), line("sku-a", "wh-1", 2)));
+        send(
+                order(
+                        "e4",
+                        "o1",
+                        RETURNED,
+                        ReturnReason.CHANGED_MIND,
+                        "web",
+                        min(90),
+                        List.of(line("sku-a", "wh-1", 2))));
+        watermark(min(100));
+
+        assertThat(actions().stream().map(OrderAction::getType))
+                .containsExactly(
+                        OrderActionType.CANCEL_UNPAID, OrderActionType.PAYMENT_AFTER_CANCEL);
+        assertThat(kinds(changes()))
+                .containsExactly(
+                        "RESERVE sku-a@wh-1 2",
+                        "RELEASE sku-a@wh-1 2",
+                        "RESERVE sku-a@wh-1 2",
+                        "SHIP sku-a@wh-1 2",
+                        "RETURN sku-a@wh-1 2");
+        assertThat(changes().get(3).eventTime).isEqualTo(min(30));
     }
 
     @Test

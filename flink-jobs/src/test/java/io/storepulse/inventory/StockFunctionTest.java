@@ -312,7 +312,12 @@ class StockFunctionTest {
         assertThat(t.getToWarehouse()).isEqualTo("wh-1");
         assertThat(t.getWarehouseId()).isEqualTo("wh-1");
         assertThat(t.getQuantity()).isEqualTo(10L); // 13 - 3, below wh-2's surplus of 40
-        assertThat(t.getExplanation().getFigures()).containsEntry("source_surplus", "40");
+        assertThat(t.getExplanation().getFigures())
+                .containsEntry("source_surplus", "40")
+                .containsEntry("source_available", "50")
+                .containsEntry("source_reorder_point", "10")
+                .containsEntry("target_available", "13")
+                .containsEntry("available", "3");
     }
 
     @Test
@@ -359,6 +364,23 @@ class StockFunctionTest {
         assertThat(l.getSafetyStock()).isEqualTo(safety);
         assertThat(l.getReorderPoint()).isEqualTo(rop);
         assertThat(l.getDaysOfCover()).isCloseTo(l.getAvailable() / v, within(1e-9));
+    }
+
+    @Test
+    void shouldDecayTheVelocityOfAWarehouseThatStopsSelling() throws Exception {
+        // wh-1 sells 10 units on day 0 and nothing after; only wh-2 moves later on.
+        send(movement("m1", SKU, "wh-1", RESTOCK, 100, at(Duration.ofHours(1))));
+        orderLine(Kind.RESERVE, "wh-1", 10, at(Duration.ofHours(2)));
+        orderLine(Kind.SHIP, "wh-1", 10, at(Duration.ofHours(3)));
+        for (int d = 1; d <= 3; d++) {
+            send(movement("w2-" + d, SKU, "wh-2", ADJUSTMENT, 1, at(Duration.ofDays(d))));
+        }
+        watermark(at(Duration.ofDays(4)));
+
+        // Day 0 folds in 10, days 1 and 2 fold in 0 with weight 0.2: 10 → 8 → 6.4.
+        assertThat(lastLevel("wh-1").getSalesVelocity()).isCloseTo(6.4, within(1e-9));
+        assertThat(lastLevel("wh-1").getUpdatedAt().toEpochMilli())
+                .isEqualTo(at(Duration.ofDays(3)));
     }
 
     @Test
