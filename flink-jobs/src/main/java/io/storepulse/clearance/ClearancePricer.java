@@ -385,11 +385,15 @@ public class ClearancePricer
                 md.reason == MarkdownReason.SLOW_MOVING
                         ? isSlow(rules, f)
                         : f.daysOfCover() > rules.get(OVERSTOCK_DAYS_OF_COVER);
-        if (stillHolds
-                && mayChange
-                && now - md.lastChange >= rules.get(CADENCE).toMillis()
-                && md.tier < maxTier(rules)) {
-            markDown(now, p, rules, f, md, md.tier + 1, out);
+        if (stillHolds && mayChange && now - md.lastChange >= rules.get(CADENCE).toMillis()) {
+            // A tier that rounds to the current price (WHOLE rounding of a small price, say) is
+            // passed over for the next one that lowers it, so that the ladder does not stall short
+            // of its depth; at the floor no tier lowers it and the price holds.
+            for (int tier = md.tier + 1; tier <= maxTier(rules); tier++) {
+                if (markDown(now, p, rules, f, md, tier, out)) {
+                    break;
+                }
+            }
         }
         return md;
     }

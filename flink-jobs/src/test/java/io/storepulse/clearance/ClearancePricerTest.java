@@ -98,6 +98,24 @@ class ClearancePricerTest {
     }
 
     @Test
+    void shouldPassOverATierThatRoundsToTheCurrentPrice() throws Exception {
+        // Whole units on a 5.00 list: -10 % and -20 % both round to 4.00, -30 % and -40 % to 3.00.
+        harness.processBroadcastElement(rule("r", 1, Map.of("rounding", "WHOLE")), T0);
+        givenSlowSku("5.00", "1.00", "1.00");
+
+        watermark(ACTIVE + 10 * DAY);
+
+        List<PriceAction> actions = actions();
+        assertThat(actions).extracting(PriceAction::getTier).containsExactly(1, 3, 5);
+        assertThat(actions)
+                .extracting(PriceAction::getNewPrice)
+                .containsExactly(money("4.00"), money("3.00"), money("2.00"));
+        assertThat(actions)
+                .extracting(a -> a.getEventTime().toEpochMilli())
+                .containsExactly(ACTIVE, ACTIVE + 2 * DAY, ACTIVE + 4 * DAY);
+    }
+
+    @Test
     void shouldNotMarkDownBeforeTheSkuHasBeenActiveLongEnough() throws Exception {
         givenSlowSku("100.00", "40.00", "45.00");
 
