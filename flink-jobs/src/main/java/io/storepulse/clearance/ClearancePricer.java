@@ -268,10 +268,15 @@ public class ClearancePricer
                     p == null ? "missing" : "known");
         }
         if (p == null) {
-            return; // unpriced: no catalog entry, or an impossible one
+            // Unpriced (no catalog entry, or an impossible one), but stock and sales still arrive:
+            // drop what no evaluation will need, or a SKU missing from the catalog keeps every
+            // level it was ever sent (each write refreshes the TTL, so the TTL never ends it).
+            pruneWindow(time);
+            levelsAsOf(time);
+            return;
         }
         ResolvedRules rules = rules(ctx, p);
-        pruneWindow(time, rules);
+        pruneWindow(time);
         SkuFigures figures = figures(time);
         Markdown md = markdown.value();
 
@@ -736,7 +741,7 @@ public class ClearancePricer
     }
 
     /** Drops sales buckets out of the window and event ids out of the lateness horizon. */
-    private void pruneWindow(long now, ResolvedRules rules) throws Exception {
+    private void pruneWindow(long now) throws Exception {
         long lateness = LATENESS;
         List<Long> oldBuckets = new ArrayList<>();
         for (Long bucket : sales.keys()) {

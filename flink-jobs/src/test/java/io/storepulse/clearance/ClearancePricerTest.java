@@ -462,6 +462,27 @@ class ClearancePricerTest {
         assertThat(harness.numEventTimeTimers()).isZero();
     }
 
+    @Test
+    void shouldKeepOnlyTheCurrentLevelOfASkuMissingFromTheCatalog() throws Exception {
+        // Stock keeps arriving for a SKU that has no catalog record: it is never priced, and
+        // its old levels must not pile up in state.
+        for (int h = 0; h < 48; h++) {
+            long at = T0 + h * HOUR;
+            harness.processElement(SkuSignal.level(level(SKU, "w1", 1000 - h, 10, at)), at);
+            watermark(at);
+        }
+        watermark(T0 + 3 * DAY);
+
+        assertThat(actions()).isEmpty();
+        harness.getOperator().setCurrentKey(SKU);
+        List<InventoryLevel> kept =
+                harness.getOperator()
+                        .getKeyedStateStore()
+                        .getMapState(ClearancePricer.LEVELS)
+                        .get("w1");
+        assertThat(kept).extracting(InventoryLevel::getOnHand).containsExactly(1000L - 47);
+    }
+
     // ---- helpers ----------------------------------------------------------------------------
 
     private void givenSlowSku(String list, String cost, String min) throws Exception {
