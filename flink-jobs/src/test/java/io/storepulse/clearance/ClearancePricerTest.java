@@ -126,16 +126,7 @@ class ClearancePricerTest {
 
     @Test
     void shouldMarkDownOverstockWithItsOwnReason() throws Exception {
-        // It sells too well to be slow (sell-through over 5 %) but holds far over 120 days of
-        // cover: 700 a week against 13 000 on hand is 6.5 % and 130 days.
-        harness.processElement(
-                SkuSignal.product(product(SKU, "100.00", "40.00", "45.00", false, T0)), T0);
-        harness.processElement(SkuSignal.level(level(SKU, "w1", 10_000, 10, T0)), T0);
-        for (int d = 0; d < 20; d++) {
-            long at = T0 + d * DAY + HOUR;
-            harness.processElement(SkuSignal.sale(SKU, "e" + d, 100, at), at);
-        }
-        harness.processElement(SkuSignal.level(level(SKU, "w1", 13_000, 10, T0 + HOUR)), T0 + HOUR);
+        givenOverstockSku();
 
         watermark(ACTIVE);
 
@@ -333,6 +324,28 @@ class ClearancePricerTest {
     }
 
     @Test
+    void shouldRestoreOverstockOnlyAfterCoverStaysLowForTheHysteresis() throws Exception {
+        givenOverstockSku();
+        watermark(ACTIVE);
+        assertThat(last().getReason()).isEqualTo(MarkdownReason.OVERSTOCK);
+        // 400 more sold: 1100 a week against 13 000 on hand is 83 days of cover, under the 90
+        // at which overstock counts as gone (still over 5 % sell-through, so not slow either).
+        long surge = ACTIVE + 30 * 60_000;
+        harness.processElement(SkuSignal.sale(SKU, "surge", 400, surge), surge);
+
+        watermark(ACTIVE + HOUR + 24 * HOUR - 1);
+        assertThat(actions()).hasSize(1);
+
+        watermark(ACTIVE + HOUR + 24 * HOUR);
+        PriceAction restore = last();
+        assertThat(restore.getType()).isEqualTo(PriceActionType.RESTORE);
+        assertThat(restore.getReason()).isEqualTo(MarkdownReason.OVERSTOCK);
+        assertThat(restore.getNewPrice()).isEqualTo(money("100.00"));
+        assertThat(restore.getExplanation().getText()).contains("sales recovered");
+        assertThat(restore.getActionId()).isEqualTo("sku-1/OVERSTOCK/e" + ACTIVE + "/restore");
+    }
+
+    @Test
     void shouldRestartHysteresisWhenSalesFallBackInTheBand() throws Exception {
         givenSlowSku("100.00", "40.00", "45.00");
         watermark(ACTIVE);
@@ -488,6 +501,21 @@ class ClearancePricerTest {
     private void givenSlowSku(String list, String cost, String min) throws Exception {
         harness.processElement(SkuSignal.product(product(SKU, list, cost, min, false, T0)), T0);
         harness.processElement(SkuSignal.level(level(SKU, "w1", 1000, 10, T0)), T0);
+    }
+
+    /**
+     * It sells too well to be slow (sell-through over 5 %) but holds far over 120 days of cover:
+     * 700 a week against 13 000 on hand is 5.1 % and 130 days.
+     */
+    private void givenOverstockSku() throws Exception {
+        harness.processElement(
+                SkuSignal.product(product(SKU, "100.00", "40.00", "45.00", false, T0)), T0);
+        harness.processElement(SkuSignal.level(level(SKU, "w1", 10_000, 10, T0)), T0);
+        for (int d = 0; d < 20; d++) {
+            long at = T0 + d * DAY + HOUR;
+            harness.processElement(SkuSignal.sale(SKU, "e" + d, 100, at), at);
+        }
+        harness.processElement(SkuSignal.level(level(SKU, "w1", 13_000, 10, T0 + HOUR)), T0 + HOUR);
     }
 
     private void givenExpiringSku(String list, String cost, String min, long expiry)
