@@ -85,10 +85,17 @@ public class ClearancePricer
     private static final long LATENESS = ClearanceJob.ALLOWED_LATENESS.toMillis();
     private static final long WINDOW = Duration.ofDays(7).toMillis();
 
-    /** Backstop for SKUs that go quiet: nothing is written for this long. */
+    /**
+     * Backstop for SKUs that go quiet: nothing is read or written for this long. Reads count: a
+     * catalog record and a slow mover's stock are written once and then only read, for months, by
+     * the evaluations; expiring on write alone would drop them after 120 days of processing time
+     * while the SKU still holds stock (and with them its markdown, its first-seen day, its price).
+     * A SKU that holds stock or a markdown is evaluated at least every {@code evaluation_interval},
+     * so only SKUs without stock, markdown or input for this long lose their state.
+     */
     private static final StateTtlConfig LONG_TTL =
             StateTtlConfig.newBuilder(Duration.ofDays(120))
-                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                    .setUpdateType(StateTtlConfig.UpdateType.OnReadAndWrite)
                     .build();
 
     private static final StateTtlConfig WINDOW_TTL =

@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
 import io.storepulse.serde.DeadLetters;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -494,6 +495,29 @@ class ClearancePricerTest {
                         .getMapState(ClearancePricer.LEVELS)
                         .get("w1");
         assertThat(kept).extracting(InventoryLevel::getOnHand).containsExactly(1000L - 47);
+    }
+
+    @Test
+    void shouldKeepTheCatalogAndStockOfASkuThatHoldsStockBeyondTheTtl() throws Exception {
+        // The catalog record and the stock are written once; the job then runs for 200 days of
+        // processing time while the SKU, holding stock, is evaluated every hour.
+        harness.setStateTtlProcessingTime(0);
+        givenSlowSku("100.00", "40.00", "45.00");
+        harness.setStateTtlProcessingTime(Duration.ofDays(100).toMillis());
+        watermark(T0 + 7 * DAY);
+        harness.setStateTtlProcessingTime(Duration.ofDays(200).toMillis());
+
+        watermark(ACTIVE);
+
+        assertThat(actions())
+                .singleElement()
+                .satisfies(
+                        a -> {
+                            assertThat(a.getReason()).isEqualTo(MarkdownReason.SLOW_MOVING);
+                            assertThat(a.getOldPrice()).isEqualTo(money("100.00"));
+                            assertThat(a.getExplanation().getFigures())
+                                    .containsEntry("on_hand", "1000");
+                        });
     }
 
     // ---- helpers ----------------------------------------------------------------------------
