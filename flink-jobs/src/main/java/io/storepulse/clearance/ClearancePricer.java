@@ -85,10 +85,17 @@ public class ClearancePricer
     private static final long LATENESS = ClearanceJob.ALLOWED_LATENESS.toMillis();
     private static final long WINDOW = Duration.ofDays(7).toMillis();
 
-    /** Backstop for SKUs that go quiet: nothing is written for this long. */
+    /**
+     * Backstop for SKUs that go quiet: nothing is read or written for this long. Reads count: a
+     * catalog record and a slow mover's stock are written once and then only read, for months, by
+     * the evaluations; expiring on write alone would drop them after 120 days of processing time
+     * while the SKU still holds stock (and with them its markdown, its first-seen day, its price).
+     * A SKU that holds stock or a markdown is evaluated at least every {@code evaluation_interval},
+     * so only SKUs without stock, markdown or input for this long lose their state.
+     */
     private static final StateTtlConfig LONG_TTL =
             StateTtlConfig.newBuilder(Duration.ofDays(120))
-                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                    .setUpdateType(StateTtlConfig.UpdateType.OnReadAndWrite)
                     .build();
 
     private static final StateTtlConfig WINDOW_TTL =
@@ -268,10 +275,15 @@ public class ClearancePricer
                     p == null ? "missing" : "known");
         }
         if (p == null) {
-            return; // unpriced: no catalog entry, or an impossible one
+            // Unpriced (no catalog entry, or an impossible one), but stock and sales still arrive:
+            // drop what no evaluation will need, or a SKU missing from the catalog keeps every
+            // level it was ever sent (each write refreshes the TTL, so the TTL never ends it).
+            pruneWindow(time);
+            levelsAsOf(time);
+            return;
         }
         ResolvedRules rules = rules(ctx, p);
-        pruneWindow(time, rules);
+        pruneWindow(time);
         SkuFigures figures = figures(time);
         Markdown md = markdown.value();
 
@@ -385,11 +397,15 @@ public class ClearancePricer
                 md.reason == MarkdownReason.SLOW_MOVING
                         ? isSlow(rules, f)
                         : f.daysOfCover() > rules.get(OVERSTOCK_DAYS_OF_COVER);
-        if (stillHolds
-                && mayChange
-                && now - md.lastChange >= rules.get(CADENCE).toMillis()
-                && md.tier < maxTier(rules)) {
-            markDown(now, p, rules, f, md, md.tier + 1, out);
+        if (stillHolds && mayChange && now - md.lastChange >= rules.get(CADENCE).toMillis()) {
+            // A tier that rounds to the current price (WHOLE rounding of a small price, say) is
+            // passed over for the next one that lowers it, so that the ladder does not stall short
+            // of its depth; at the floor no tier lowers it and the price holds.
+            for (int tier = md.tier + 1; tier <= maxTier(rules); tier++) {
+                if (markDown(now, p, rules, f, md, tier, out)) {
+                    break;
+                }
+            }
         }
         return md;
     }
@@ -732,7 +748,7 @@ public class ClearancePricer
     }
 
     /** Drops sales buckets out of the window and event ids out of the lateness horizon. */
-    private void pruneWindow(long now, ResolvedRules rules) throws Exception {
+    private void pruneWindow(long now) throws Exception {
         long lateness = LATENESS;
         List<Long> oldBuckets = new ArrayList<>();
         for (Long bucket : sales.keys()) {

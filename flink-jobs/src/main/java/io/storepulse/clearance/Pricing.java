@@ -27,7 +27,13 @@ public final class Pricing {
 
     /**
      * The marked-down price: list × (1 − discount) rounded down as {@code rounding} says; when that
-     * is under the floor, the floor rounded up; never above list.
+     * is under the floor, the floor rounded up; never above list, never below the floor, never zero
+     * or less.
+     *
+     * <p>When no price that {@code rounding} allows lies between the floor and list (a list price
+     * under one unit with {@code ENDING_99} or {@code WHOLE}, say 0.79), the price is rounded to
+     * the cent instead: the discount the tier asks for, not a cut to the floor or to nothing. When
+     * even that is not above zero, the list price is returned (no markdown).
      */
     public static BigDecimal markdownPrice(
             BigDecimal listPrice, BigDecimal discount, BigDecimal floor, String rounding) {
@@ -36,8 +42,13 @@ public final class Pricing {
         if (price.compareTo(floor) < 0) {
             price = roundUp(floor, rounding);
         }
-        if (price.compareTo(listPrice) > 0) {
-            price = floor.setScale(2, RoundingMode.CEILING);
+        if (price.compareTo(listPrice) > 0 || price.signum() <= 0) {
+            price =
+                    raw.setScale(2, RoundingMode.FLOOR)
+                            .max(floor.setScale(2, RoundingMode.CEILING));
+        }
+        if (price.signum() <= 0) {
+            return money(listPrice);
         }
         return money(price.min(listPrice));
     }

@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
 import io.storepulse.serde.DeadLetters;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -98,6 +99,24 @@ class ClearancePricerTest {
     }
 
     @Test
+    void shouldPassOverATierThatRoundsToTheCurrentPrice() throws Exception {
+        // Whole units on a 5.00 list: -10 % and -20 % both round to 4.00, -30 % and -40 % to 3.00.
+        harness.processBroadcastElement(rule("r", 1, Map.of("rounding", "WHOLE")), T0);
+        givenSlowSku("5.00", "1.00", "1.00");
+
+        watermark(ACTIVE + 10 * DAY);
+
+        List<PriceAction> actions = actions();
+        assertThat(actions).extracting(PriceAction::getTier).containsExactly(1, 3, 5);
+        assertThat(actions)
+                .extracting(PriceAction::getNewPrice)
+                .containsExactly(money("4.00"), money("3.00"), money("2.00"));
+        assertThat(actions)
+                .extracting(a -> a.getEventTime().toEpochMilli())
+                .containsExactly(ACTIVE, ACTIVE + 2 * DAY, ACTIVE + 4 * DAY);
+    }
+
+    @Test
     void shouldNotMarkDownBeforeTheSkuHasBeenActiveLongEnough() throws Exception {
         givenSlowSku("100.00", "40.00", "45.00");
 
@@ -108,16 +127,7 @@ class ClearancePricerTest {
 
     @Test
     void shouldMarkDownOverstockWithItsOwnReason() throws Exception {
-        // It sells too well to be slow (sell-through over 5 %) but holds far over 120 days of
-        // cover: 700 a week against 13 000 on hand is 6.5 % and 130 days.
-        harness.processElement(
-                SkuSignal.product(product(SKU, "100.00", "40.00", "45.00", false, T0)), T0);
-        harness.processElement(SkuSignal.level(level(SKU, "w1", 10_000, 10, T0)), T0);
-        for (int d = 0; d < 20; d++) {
-            long at = T0 + d * DAY + HOUR;
-            harness.processElement(SkuSignal.sale(SKU, "e" + d, 100, at), at);
-        }
-        harness.processElement(SkuSignal.level(level(SKU, "w1", 13_000, 10, T0 + HOUR)), T0 + HOUR);
+        givenOverstockSku();
 
         watermark(ACTIVE);
 
@@ -315,6 +325,28 @@ class ClearancePricerTest {
     }
 
     @Test
+    void shouldRestoreOverstockOnlyAfterCoverStaysLowForTheHysteresis() throws Exception {
+        givenOverstockSku();
+        watermark(ACTIVE);
+        assertThat(last().getReason()).isEqualTo(MarkdownReason.OVERSTOCK);
+        // 400 more sold: 1100 a week against 13 000 on hand is 83 days of cover, under the 90
+        // at which overstock counts as gone (still over 5 % sell-through, so not slow either).
+        long surge = ACTIVE + 30 * 60_000;
+        harness.processElement(SkuSignal.sale(SKU, "surge", 400, surge), surge);
+
+        watermark(ACTIVE + HOUR + 24 * HOUR - 1);
+        assertThat(actions()).hasSize(1);
+
+        watermark(ACTIVE + HOUR + 24 * HOUR);
+        PriceAction restore = last();
+        assertThat(restore.getType()).isEqualTo(PriceActionType.RESTORE);
+        assertThat(restore.getReason()).isEqualTo(MarkdownReason.OVERSTOCK);
+        assertThat(restore.getNewPrice()).isEqualTo(money("100.00"));
+        assertThat(restore.getExplanation().getText()).contains("sales recovered");
+        assertThat(restore.getActionId()).isEqualTo("sku-1/OVERSTOCK/e" + ACTIVE + "/restore");
+    }
+
+    @Test
     void shouldRestartHysteresisWhenSalesFallBackInTheBand() throws Exception {
         givenSlowSku("100.00", "40.00", "45.00");
         watermark(ACTIVE);
@@ -444,11 +476,70 @@ class ClearancePricerTest {
         assertThat(harness.numEventTimeTimers()).isZero();
     }
 
+    @Test
+    void shouldKeepOnlyTheCurrentLevelOfASkuMissingFromTheCatalog() throws Exception {
+        // Stock keeps arriving for a SKU that has no catalog record: it is never priced, and
+        // its old levels must not pile up in state.
+        for (int h = 0; h < 48; h++) {
+            long at = T0 + h * HOUR;
+            harness.processElement(SkuSignal.level(level(SKU, "w1", 1000 - h, 10, at)), at);
+            watermark(at);
+        }
+        watermark(T0 + 3 * DAY);
+
+        assertThat(actions()).isEmpty();
+        harness.getOperator().setCurrentKey(SKU);
+        List<InventoryLevel> kept =
+                harness.getOperator()
+                        .getKeyedStateStore()
+                        .getMapState(ClearancePricer.LEVELS)
+                        .get("w1");
+        assertThat(kept).extracting(InventoryLevel::getOnHand).containsExactly(1000L - 47);
+    }
+
+    @Test
+    void shouldKeepTheCatalogAndStockOfASkuThatHoldsStockBeyondTheTtl() throws Exception {
+        // The catalog record and the stock are written once; the job then runs for 200 days of
+        // processing time while the SKU, holding stock, is evaluated every hour.
+        harness.setStateTtlProcessingTime(0);
+        givenSlowSku("100.00", "40.00", "45.00");
+        harness.setStateTtlProcessingTime(Duration.ofDays(100).toMillis());
+        watermark(T0 + 7 * DAY);
+        harness.setStateTtlProcessingTime(Duration.ofDays(200).toMillis());
+
+        watermark(ACTIVE);
+
+        assertThat(actions())
+                .singleElement()
+                .satisfies(
+                        a -> {
+                            assertThat(a.getReason()).isEqualTo(MarkdownReason.SLOW_MOVING);
+                            assertThat(a.getOldPrice()).isEqualTo(money("100.00"));
+                            assertThat(a.getExplanation().getFigures())
+                                    .containsEntry("on_hand", "1000");
+                        });
+    }
+
     // ---- helpers ----------------------------------------------------------------------------
 
     private void givenSlowSku(String list, String cost, String min) throws Exception {
         harness.processElement(SkuSignal.product(product(SKU, list, cost, min, false, T0)), T0);
         harness.processElement(SkuSignal.level(level(SKU, "w1", 1000, 10, T0)), T0);
+    }
+
+    /**
+     * It sells too well to be slow (sell-through over 5 %) but holds far over 120 days of cover:
+     * 700 a week against 13 000 on hand is 5.1 % and 130 days.
+     */
+    private void givenOverstockSku() throws Exception {
+        harness.processElement(
+                SkuSignal.product(product(SKU, "100.00", "40.00", "45.00", false, T0)), T0);
+        harness.processElement(SkuSignal.level(level(SKU, "w1", 10_000, 10, T0)), T0);
+        for (int d = 0; d < 20; d++) {
+            long at = T0 + d * DAY + HOUR;
+            harness.processElement(SkuSignal.sale(SKU, "e" + d, 100, at), at);
+        }
+        harness.processElement(SkuSignal.level(level(SKU, "w1", 13_000, 10, T0 + HOUR)), T0 + HOUR);
     }
 
     private void givenExpiringSku(String list, String cost, String min, long expiry)
