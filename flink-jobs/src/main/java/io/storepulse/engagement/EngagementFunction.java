@@ -17,7 +17,6 @@ import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
@@ -890,7 +889,12 @@ public class EngagementFunction
 
     // ---- quiet hours ----
 
-    /** The first instant at or after {@code due} outside the quiet hours. */
+    /**
+     * The first instant at or after {@code due} outside the quiet hours. Start and end are times on
+     * the local wall clock of the zone, so they hold on the days the clocks change too: a day of 23
+     * or 25 hours still has its quiet hours from 22:00 to 08:00 local (an end that falls into the
+     * gap of a spring-forward moves on by the gap).
+     */
     static long endOfQuietHours(long due, ResolvedRules rules) {
         long start = rules.get(QUIET_HOURS_START).toMillis();
         long end = rules.get(QUIET_HOURS_END).toMillis();
@@ -899,22 +903,21 @@ public class EngagementFunction
         }
         ZoneId zone = ZoneId.of(rules.get(QUIET_HOURS_ZONE));
         ZonedDateTime local = Instant.ofEpochMilli(due).atZone(zone);
-        long sinceMidnight =
-                Duration.between(local.toLocalDate().atStartOfDay(zone), local).toMillis();
+        long wallClock = local.toLocalTime().toNanoOfDay() / 1_000_000;
         boolean quiet =
                 start < end
-                        ? sinceMidnight >= start && sinceMidnight < end
-                        : sinceMidnight >= start || sinceMidnight < end;
+                        ? wallClock >= start && wallClock < end
+                        : wallClock >= start || wallClock < end;
         if (!quiet) {
             return due;
         }
         LocalDate endDay =
-                sinceMidnight >= start && start > end
+                wallClock >= start && start > end
                         ? local.toLocalDate().plusDays(1)
                         : local.toLocalDate();
-        return endDay.atTime(LocalTime.MIDNIGHT)
-                .atZone(zone)
+        return endDay.atStartOfDay()
                 .plus(Duration.ofMillis(end))
+                .atZone(zone)
                 .toInstant()
                 .toEpochMilli();
     }

@@ -204,6 +204,49 @@ class EngagementFunctionTest {
     }
 
     @Test
+    void shouldKeepQuietHoursOnTheLocalClockOfTheConfiguredZone() throws Exception {
+        h.processBroadcastElement(
+                rule("eng-ny", 2, Map.of("quiet-hours-zone", "America/New_York")), 0);
+        // 21:45 EST: due 22:15 local, inside the quiet hours of New York (not of UTC, 03:15).
+        send(h, add("c1", "u1", "sku-a", 1, "10.00", Instant.parse("2026-03-03T02:45:00Z")));
+
+        watermark(h, Instant.parse("2026-03-03T12:59:00Z"));
+        assertThat(coupons(h)).as("07:59 in New York").isEmpty();
+
+        watermark(h, Instant.parse("2026-03-03T13:05:00Z"));
+        assertThat(coupons(h))
+                .singleElement()
+                .satisfies(
+                        c ->
+                                assertThat(c.getEventTime())
+                                        .as("08:00 EST")
+                                        .isEqualTo(Instant.parse("2026-03-03T13:00:00Z")));
+    }
+
+    @Test
+    void shouldKeepQuietHoursOnTheLocalClockOnDaylightSavingDays() throws Exception {
+        h.processBroadcastElement(
+                rule("eng-de", 2, Map.of("quiet-hours-zone", "Europe/Berlin")), 0);
+        send(
+                h,
+                // Due 22:30 CET on Saturday 28 March; the clocks go forward that night.
+                add("c1", "u1", "sku-a", 1, "10.00", Instant.parse("2026-03-28T21:00:00Z")),
+                // Due 22:30 CEST on Sunday 29 March, the day the clocks went forward.
+                add("c2", "u2", "sku-a", 1, "10.00", Instant.parse("2026-03-29T20:00:00Z")),
+                // Due 21:30 CET on Sunday 25 October, the day the clocks went back: not quiet yet.
+                add("c3", "u3", "sku-a", 1, "10.00", Instant.parse("2026-10-25T20:00:00Z")));
+
+        watermark(h, Instant.parse("2026-10-26T12:00:00Z"));
+
+        assertThat(coupons(h))
+                .extracting(CouponAction::getUserId, CouponAction::getEventTime)
+                .containsExactlyInAnyOrder(
+                        tuple("u1", Instant.parse("2026-03-29T06:00:00Z")), // 08:00 CEST
+                        tuple("u2", Instant.parse("2026-03-30T06:00:00Z")), // 08:00 CEST
+                        tuple("u3", Instant.parse("2026-10-25T20:30:00Z"))); // at once
+    }
+
+    @Test
     void shouldApplyRuleChangesWithoutRestart() throws Exception {
         h.processBroadcastElement(
                 rule(
