@@ -446,6 +446,50 @@ class EngagementFunctionTest {
     }
 
     @Test
+    void shouldLeaveNoTimersOrStateAfterARepeatedAddEpisode() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            Instant t = at(days(i * 2L));
+            send(
+                    h,
+                    add("a" + i, "u1", "sku-r", 1, "10.00", t),
+                    remove("r" + i, "u1", "sku-r", 1, t.plusSeconds(60)));
+        }
+        watermark(h, at(days(5)));
+        assertThat(coupons(h))
+                .extracting(CouponAction::getTrigger)
+                .containsExactly(CouponTrigger.REPEATED_ADD_TO_CART);
+        assertThat(h.numEventTimeTimers()).as("the sent coupon, for cooldown and cap").isOne();
+
+        // The coupon at day 4 is remembered for the 7-day cap window, then nothing is left.
+        watermark(h, at(days(11).plus(min(3))));
+        assertThat(h.numEventTimeTimers()).isZero();
+        assertThat(numKeyedStateEntries(h)).isZero();
+    }
+
+    @Test
+    void shouldKeepOnlyTheDormancyMarkerAfterAWinBackEpisode() throws Exception {
+        send(h, placed("u1", "o1", "40.00", T0));
+        watermark(h, at(days(91)));
+        send(h, browse("b1", "u1", at(days(100))));
+        watermark(h, at(days(101)));
+        assertThat(coupons(h))
+                .extracting(CouponAction::getTrigger)
+                .containsExactly(CouponTrigger.WIN_BACK);
+
+        // After the cap window (the coupon) and the RFM window (the order) nothing is pending:
+        // no timer, and one value left, the segment that recognises the next return
+        // (docs/jobs/engagement.md, known limits; the TTL is its backstop).
+        watermark(h, at(days(366)));
+        assertThat(h.numEventTimeTimers()).isZero();
+        assertThat(numKeyedStateEntries(h)).isOne();
+
+        send(h, browse("b2", "u1", at(days(370))));
+        watermark(h, at(days(371)));
+        assertThat(coupons(h)).as("still once per dormancy episode").hasSize(1);
+        assertThat(h.numEventTimeTimers()).isZero();
+    }
+
+    @Test
     void shouldKeepAtMostOneTimerPerUser() throws Exception {
         for (int i = 0; i < 200; i++) {
             Instant t = at(min(i * 7L));
