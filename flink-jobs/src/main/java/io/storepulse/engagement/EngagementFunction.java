@@ -17,7 +17,6 @@ import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
@@ -628,22 +627,35 @@ public class EngagementFunction
                 PendingCoupon p, Map<String, String> figures, ResolvedRules rules) {
             BigDecimal value = BigDecimal.valueOf(s.cartValueCents(), 2);
             List<BigDecimal> tiers = rules.get(CART_VALUE_TIERS).values();
-            List<BigDecimal> percents = rules.get(CART_PERCENT_TIERS).values();
             int tier = 0;
             while (tier < tiers.size() && value.compareTo(tiers.get(tier)) >= 0) {
                 tier++;
             }
-            BigDecimal percent =
-                    percents.isEmpty()
-                            ? BigDecimal.ZERO
-                            : percents.get(Math.min(tier, percents.size() - 1));
             boolean extra =
                     s.segment != null && rules.get(EXTRA_PERCENT_SEGMENTS).contains(s.segment);
-            if (extra) {
-                percent = percent.add(rules.get(EXTRA_PERCENT));
+            CouponType type = CouponType.valueOf(rules.get(CART_COUPON_TYPE));
+            BigDecimal couponValue;
+            BigDecimal extraValue;
+            if (type == CouponType.PERCENT_OFF) {
+                extraValue = extra ? rules.get(EXTRA_PERCENT) : BigDecimal.ZERO;
+                couponValue =
+                        tierValue(rules.get(CART_PERCENT_TIERS).values(), tier)
+                                .add(extraValue)
+                                .min(rules.get(MAX_PERCENT));
+            } else if (type == CouponType.AMOUNT_OFF) {
+                extraValue = extra ? rules.get(EXTRA_AMOUNT) : BigDecimal.ZERO;
+                couponValue =
+                        amountOff(
+                                tierValue(rules.get(CART_AMOUNT_TIERS).values(), tier)
+                                        .add(extraValue),
+                                value,
+                                figures,
+                                rules);
+            } else {
+                extraValue = BigDecimal.ZERO;
+                couponValue = BigDecimal.ZERO; // FREE_SHIPPING carries no value
             }
-            percent = percent.min(rules.get(MAX_PERCENT));
-            if (percent.signum() <= 0) {
+            if (type != CouponType.FREE_SHIPPING && couponValue.signum() <= 0) {
                 return null;
             }
             StringBuilder items = new StringBuilder();
@@ -663,7 +675,7 @@ public class EngagementFunction
             figures.put("idle_timeout", rules.get(CART_IDLE_TIMEOUT).toString());
             figures.put("checkout_started", Boolean.toString(s.checkoutStarted));
             figures.put("value_tier", Integer.toString(tier));
-            figures.put("segment_extra", extra ? rules.get(EXTRA_PERCENT).toPlainString() : "0");
+            figures.put("segment_extra", extra ? extraValue.toPlainString() : "0");
             String text =
                     "Cart of "
                             + value.toPlainString()
@@ -676,8 +688,8 @@ public class EngagementFunction
                             + "; cooldown and cap allow it.";
             return coupon(
                     p,
-                    CouponType.PERCENT_OFF,
-                    percent,
+                    type,
+                    couponValue,
                     value.multiply(rules.get(CART_MIN_SPEND_SHARE)),
                     rules.get(CART_COUPON_VALID_FOR),
                     List.copyOf(s.cartQty.keySet()),
@@ -700,10 +712,22 @@ public class EngagementFunction
                             + rules.get(REPEAT_ADD_WINDOW)
                             + " without being bought.";
             BigDecimal cartValue = s.hasCart() ? BigDecimal.valueOf(s.cartValueCents(), 2) : null;
+            CouponType type = CouponType.valueOf(rules.get(REPEAT_ADD_COUPON_TYPE));
+            BigDecimal couponValue =
+                    couponValue(
+                            type,
+                            rules.get(REPEAT_ADD_PERCENT),
+                            rules.get(REPEAT_ADD_AMOUNT),
+                            cartValue,
+                            figures,
+                            rules);
+            if (couponValue == null) {
+                return null;
+            }
             return coupon(
                     p,
-                    CouponType.PERCENT_OFF,
-                    rules.get(REPEAT_ADD_PERCENT).min(rules.get(MAX_PERCENT)),
+                    type,
+                    couponValue,
                     null,
                     rules.get(REPEAT_ADD_VALID_FOR),
                     List.of(p.sku),
@@ -725,10 +749,22 @@ public class EngagementFunction
                             + ") came back at "
                             + Instant.ofEpochMilli(p.due)
                             + "; first win-back of this dormancy.";
+            CouponType type = CouponType.valueOf(rules.get(WIN_BACK_COUPON_TYPE));
+            BigDecimal couponValue =
+                    couponValue(
+                            type,
+                            rules.get(WIN_BACK_PERCENT),
+                            rules.get(WIN_BACK_AMOUNT),
+                            null,
+                            figures,
+                            rules);
+            if (couponValue == null) {
+                return null;
+            }
             return coupon(
                     p,
-                    CouponType.PERCENT_OFF,
-                    rules.get(WIN_BACK_PERCENT).min(rules.get(MAX_PERCENT)),
+                    type,
+                    couponValue,
                     minSpend.signum() > 0 ? minSpend : null,
                     rules.get(WIN_BACK_VALID_FOR),
                     List.of(),
@@ -736,6 +772,44 @@ public class EngagementFunction
                     text,
                     figures,
                     rules);
+        }
+
+        /**
+         * The value of a coupon of the rule's type: the percent (at most max-percent), the amount
+         * (see {@link #amountOff}) or 0 for free shipping; null when an amount comes to nothing.
+         */
+        private BigDecimal couponValue(
+                CouponType type,
+                BigDecimal percent,
+                BigDecimal amount,
+                BigDecimal cartValue,
+                Map<String, String> figures,
+                ResolvedRules rules) {
+            if (type == CouponType.PERCENT_OFF) {
+                return percent.min(rules.get(MAX_PERCENT));
+            }
+            if (type == CouponType.AMOUNT_OFF) {
+                BigDecimal value = amountOff(amount, cartValue, figures, rules);
+                return value.signum() > 0 ? value : null;
+            }
+            return BigDecimal.ZERO; // FREE_SHIPPING carries no value
+        }
+
+        /**
+         * An amount off in the coupon's currency: at most max-amount and, where there is a cart,
+         * never more than its value, so that a coupon never pays the customer to order.
+         */
+        private BigDecimal amountOff(
+                BigDecimal amount,
+                BigDecimal cartValue,
+                Map<String, String> figures,
+                ResolvedRules rules) {
+            BigDecimal value = amount.min(rules.get(MAX_AMOUNT));
+            if (cartValue != null && value.compareTo(cartValue) > 0) {
+                figures.put("amount_capped_at_cart_value", cartValue.toPlainString());
+                value = cartValue;
+            }
+            return value;
         }
 
         private CouponAction coupon(
@@ -750,6 +824,7 @@ public class EngagementFunction
                 Map<String, String> figures,
                 ResolvedRules rules) {
             figures.put("segment", String.valueOf(s.segment));
+            figures.put("coupon_type", type.name());
             return CouponAction.newBuilder()
                     .setActionId(p.actionId)
                     .setUserId(userId)
@@ -884,13 +959,23 @@ public class EngagementFunction
         return Math.max(1, Math.min(5, score));
     }
 
+    /** The entry of a per-tier list for a tier; the last entry beyond its end, 0 when empty. */
+    static BigDecimal tierValue(List<BigDecimal> values, int tier) {
+        return values.isEmpty() ? BigDecimal.ZERO : values.get(Math.min(tier, values.size() - 1));
+    }
+
     static BigDecimal money(BigDecimal v) {
         return v.setScale(2, RoundingMode.HALF_UP);
     }
 
     // ---- quiet hours ----
 
-    /** The first instant at or after {@code due} outside the quiet hours. */
+    /**
+     * The first instant at or after {@code due} outside the quiet hours. Start and end are times on
+     * the local wall clock of the zone, so they hold on the days the clocks change too: a day of 23
+     * or 25 hours still has its quiet hours from 22:00 to 08:00 local (an end that falls into the
+     * gap of a spring-forward moves on by the gap).
+     */
     static long endOfQuietHours(long due, ResolvedRules rules) {
         long start = rules.get(QUIET_HOURS_START).toMillis();
         long end = rules.get(QUIET_HOURS_END).toMillis();
@@ -899,22 +984,21 @@ public class EngagementFunction
         }
         ZoneId zone = ZoneId.of(rules.get(QUIET_HOURS_ZONE));
         ZonedDateTime local = Instant.ofEpochMilli(due).atZone(zone);
-        long sinceMidnight =
-                Duration.between(local.toLocalDate().atStartOfDay(zone), local).toMillis();
+        long wallClock = local.toLocalTime().toNanoOfDay() / 1_000_000;
         boolean quiet =
                 start < end
-                        ? sinceMidnight >= start && sinceMidnight < end
-                        : sinceMidnight >= start || sinceMidnight < end;
+                        ? wallClock >= start && wallClock < end
+                        : wallClock >= start || wallClock < end;
         if (!quiet) {
             return due;
         }
         LocalDate endDay =
-                sinceMidnight >= start && start > end
+                wallClock >= start && start > end
                         ? local.toLocalDate().plusDays(1)
                         : local.toLocalDate();
-        return endDay.atTime(LocalTime.MIDNIGHT)
-                .atZone(zone)
+        return endDay.atStartOfDay()
                 .plus(Duration.ofMillis(end))
+                .atZone(zone)
                 .toInstant()
                 .toEpochMilli();
     }

@@ -9,6 +9,7 @@ import io.storepulse.rules.RulesState;
 import io.storepulse.serde.DeadLetters;
 import io.storepulse.serde.Decoded;
 import io.storepulse.serde.DecodedWatermarks;
+import io.storepulse.serde.FutureEventTime;
 import io.storepulse.serde.Validator;
 import io.storepulse.topics.StorepulseJob;
 import io.storepulse.topics.Topics;
@@ -195,6 +196,8 @@ public final class EngagementJob {
     }
 
     // ---- validators: impossible values go to dead-letters at decode time ----
+    // Carts, orders and page views stamped more than FutureEventTime.MAX_FUTURE_SKEW ahead of the
+    // wall clock are impossible too: one of them would move event time on for every user.
 
     public static final Validator<CartEvent> CART_VALIDATOR = EngagementJob::cartProblem;
     public static final Validator<OrderEvent> ORDER_VALIDATOR = EngagementJob::orderProblem;
@@ -222,7 +225,7 @@ public final class EngagementJob {
         if (c.getUnitPrice() != null && c.getUnitPrice().signum() < 0) {
             return "negative unit_price " + c.getUnitPrice();
         }
-        return null;
+        return FutureEventTime.problem(c.getEventTime());
     }
 
     /** Why an order event is impossible, or null when it is usable. */
@@ -253,7 +256,7 @@ public final class EngagementJob {
                 return "line " + l.getSku() + " with negative unit_price";
             }
         }
-        return null;
+        return FutureEventTime.problem(o.getEventTime());
     }
 
     /** Why a page view is impossible, or null when it is usable. */
@@ -264,7 +267,7 @@ public final class EngagementJob {
         if (blank(b.getVisitorId())) {
             return "visitor_id is empty";
         }
-        return null;
+        return FutureEventTime.problem(b.getEventTime());
     }
 
     /** Why a product record is impossible, or null when it is usable. */

@@ -1,5 +1,6 @@
 package io.storepulse.engagement;
 
+import static io.storepulse.rules.ParamSpec.ofChoice;
 import static io.storepulse.rules.ParamSpec.ofDecimal;
 import static io.storepulse.rules.ParamSpec.ofDuration;
 import static io.storepulse.rules.ParamSpec.ofInt;
@@ -24,6 +25,10 @@ public final class EngagementRules {
 
     private static final Duration MIN = Duration.ZERO;
     private static final Duration YEAR = Duration.ofDays(366);
+
+    /** The contract's coupon types (CouponType without UNKNOWN) a rule may choose per trigger. */
+    private static final List<String> COUPON_TYPES =
+            List.of("PERCENT_OFF", "AMOUNT_OFF", "FREE_SHIPPING");
 
     public static final ParamSpec<Duration> ALLOWED_LATENESS =
             ofDuration(
@@ -55,6 +60,13 @@ public final class EngagementRules {
                     "0",
                     "1000000",
                     "Smallest cart value worth a coupon.");
+    public static final ParamSpec<String> CART_COUPON_TYPE =
+            ofChoice(
+                    "cart-coupon-type",
+                    "PERCENT_OFF",
+                    COUPON_TYPES,
+                    "Kind of abandoned-cart coupon: PERCENT_OFF (cart-percent-tiers), AMOUNT_OFF"
+                            + " (cart-amount-tiers) or FREE_SHIPPING (value 0).");
     public static final ParamSpec<NumberList> CART_VALUE_TIERS =
             ofNumbers(
                     "cart-value-tiers",
@@ -65,6 +77,12 @@ public final class EngagementRules {
                     "cart-percent-tiers",
                     "5,10,15,20",
                     "Percent off for each cart value tier: one more entry than cart-value-tiers.");
+    public static final ParamSpec<NumberList> CART_AMOUNT_TIERS =
+            ofNumbers(
+                    "cart-amount-tiers",
+                    "5,10,20,30",
+                    "Amount off, in the cart's currency, for each cart value tier when"
+                            + " cart-coupon-type is AMOUNT_OFF; never more than the cart value.");
     public static final ParamSpec<StringList> EXTRA_PERCENT_SEGMENTS =
             ofList(
                     "extra-percent-segments",
@@ -74,6 +92,20 @@ public final class EngagementRules {
             ofDecimal("extra-percent", "5", "0", "100", "Extra percent for those segments.");
     public static final ParamSpec<BigDecimal> MAX_PERCENT =
             ofDecimal("max-percent", "30", "0", "100", "Ceiling of any percent-off coupon.");
+    public static final ParamSpec<BigDecimal> EXTRA_AMOUNT =
+            ofDecimal(
+                    "extra-amount",
+                    "5",
+                    "0",
+                    "1000000",
+                    "Extra amount off for extra-percent-segments on AMOUNT_OFF cart coupons.");
+    public static final ParamSpec<BigDecimal> MAX_AMOUNT =
+            ofDecimal(
+                    "max-amount",
+                    "50",
+                    "0",
+                    "1000000",
+                    "Ceiling of any amount-off coupon, in the coupon's currency.");
     public static final ParamSpec<BigDecimal> CART_MIN_SPEND_SHARE =
             ofDecimal(
                     "cart-min-spend-share",
@@ -98,6 +130,20 @@ public final class EngagementRules {
                     Duration.ofMinutes(1),
                     Duration.ofDays(60),
                     "Window in which those ADDs must fall, without the SKU being bought.");
+    public static final ParamSpec<String> REPEAT_ADD_COUPON_TYPE =
+            ofChoice(
+                    "repeat-add-coupon-type",
+                    "PERCENT_OFF",
+                    COUPON_TYPES,
+                    "Kind of repeated-add coupon: PERCENT_OFF (repeat-add-percent), AMOUNT_OFF"
+                            + " (repeat-add-amount) or FREE_SHIPPING (value 0).");
+    public static final ParamSpec<BigDecimal> REPEAT_ADD_AMOUNT =
+            ofDecimal(
+                    "repeat-add-amount",
+                    "5",
+                    "0",
+                    "1000000",
+                    "Amount off for AMOUNT_OFF repeated-add coupons; never more than the cart value.");
     public static final ParamSpec<BigDecimal> REPEAT_ADD_PERCENT =
             ofDecimal("repeat-add-percent", "10", "0", "100", "Percent off on that SKU.");
     public static final ParamSpec<Duration> REPEAT_ADD_VALID_FOR =
@@ -108,6 +154,20 @@ public final class EngagementRules {
                     Duration.ofDays(60),
                     "Validity of a repeated-add coupon.");
 
+    public static final ParamSpec<String> WIN_BACK_COUPON_TYPE =
+            ofChoice(
+                    "win-back-coupon-type",
+                    "PERCENT_OFF",
+                    COUPON_TYPES,
+                    "Kind of win-back coupon: PERCENT_OFF (win-back-percent), AMOUNT_OFF"
+                            + " (win-back-amount) or FREE_SHIPPING (value 0).");
+    public static final ParamSpec<BigDecimal> WIN_BACK_AMOUNT =
+            ofDecimal(
+                    "win-back-amount",
+                    "10",
+                    "0",
+                    "1000000",
+                    "Amount off for AMOUNT_OFF win-back coupons.");
     public static final ParamSpec<BigDecimal> WIN_BACK_PERCENT =
             ofDecimal("win-back-percent", "20", "0", "100", "Percent off of a win-back coupon.");
     public static final ParamSpec<BigDecimal> WIN_BACK_MIN_SPEND =
@@ -209,18 +269,26 @@ public final class EngagementRules {
                             CART_IDLE_TIMEOUT,
                             CART_RETENTION,
                             CART_MIN_VALUE,
+                            CART_COUPON_TYPE,
                             CART_VALUE_TIERS,
                             CART_PERCENT_TIERS,
+                            CART_AMOUNT_TIERS,
                             EXTRA_PERCENT_SEGMENTS,
                             EXTRA_PERCENT,
                             MAX_PERCENT,
+                            EXTRA_AMOUNT,
+                            MAX_AMOUNT,
                             CART_MIN_SPEND_SHARE,
                             CART_COUPON_VALID_FOR,
                             REPEAT_ADD_COUNT,
                             REPEAT_ADD_WINDOW,
+                            REPEAT_ADD_COUPON_TYPE,
                             REPEAT_ADD_PERCENT,
+                            REPEAT_ADD_AMOUNT,
                             REPEAT_ADD_VALID_FOR,
+                            WIN_BACK_COUPON_TYPE,
                             WIN_BACK_PERCENT,
+                            WIN_BACK_AMOUNT,
                             WIN_BACK_MIN_SPEND,
                             WIN_BACK_VALID_FOR,
                             COOLDOWN,

@@ -9,6 +9,7 @@ import io.storepulse.rules.RuleUpdate;
 import io.storepulse.rules.RulesState;
 import io.storepulse.serde.DeadLetters;
 import io.storepulse.serde.Decoded;
+import io.storepulse.serde.FutureEventTime;
 import io.storepulse.serde.Validator;
 import io.storepulse.topics.StorepulseJob;
 import io.storepulse.topics.Topics;
@@ -107,13 +108,6 @@ public final class MetricsJob {
      * Shops' producers send events in order within seconds; 10 s covers their clocks and retries.
      */
     public static final Duration OUT_OF_ORDERNESS = Duration.ofSeconds(10);
-
-    /**
-     * Events stamped further than this into the future (by the wall clock at decoding) are
-     * impossible: they would drag event time ahead, and the outputs, stamped with event time, would
-     * be refused by brokers (log.message.timestamp.after.max.ms, 1 hour by default).
-     */
-    public static final Duration MAX_FUTURE_SKEW = Duration.ofMinutes(15);
 
     /** A partition quiet for this long no longer holds event time back. */
     public static final Duration IDLENESS = Duration.ofMinutes(1);
@@ -491,17 +485,14 @@ public final class MetricsJob {
         }
     }
 
+    /**
+     * Events stamped further than {@link FutureEventTime#MAX_FUTURE_SKEW} into the future (by the
+     * wall clock at decoding) are impossible; the check is shared with the engagement job.
+     */
     private static void future(List<String> problems, Instant eventTime) {
-        Instant limit = Instant.now().plus(MAX_FUTURE_SKEW);
-        if (eventTime.isAfter(limit)) {
-            problems.add(
-                    "event_time "
-                            + eventTime
-                            + " is more than "
-                            + MAX_FUTURE_SKEW
-                            + " ahead of the clock ("
-                            + limit.minus(MAX_FUTURE_SKEW)
-                            + ")");
+        String problem = FutureEventTime.problem(eventTime);
+        if (problem != null) {
+            problems.add(problem);
         }
     }
 

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import storepulse.v1.actions.CouponAction;
 import storepulse.v1.actions.CouponTrigger;
+import storepulse.v1.actions.CouponType;
 import storepulse.v1.actions.DeadLetterKind;
 import storepulse.v1.actions.Segment;
 import storepulse.v1.actions.SegmentChange;
@@ -204,6 +205,49 @@ class EngagementFunctionTest {
     }
 
     @Test
+    void shouldKeepQuietHoursOnTheLocalClockOfTheConfiguredZone() throws Exception {
+        h.processBroadcastElement(
+                rule("eng-ny", 2, Map.of("quiet-hours-zone", "America/New_York")), 0);
+        // 21:45 EST: due 22:15 local, inside the quiet hours of New York (not of UTC, 03:15).
+        send(h, add("c1", "u1", "sku-a", 1, "10.00", Instant.parse("2026-03-03T02:45:00Z")));
+
+        watermark(h, Instant.parse("2026-03-03T12:59:00Z"));
+        assertThat(coupons(h)).as("07:59 in New York").isEmpty();
+
+        watermark(h, Instant.parse("2026-03-03T13:05:00Z"));
+        assertThat(coupons(h))
+                .singleElement()
+                .satisfies(
+                        c ->
+                                assertThat(c.getEventTime())
+                                        .as("08:00 EST")
+                                        .isEqualTo(Instant.parse("2026-03-03T13:00:00Z")));
+    }
+
+    @Test
+    void shouldKeepQuietHoursOnTheLocalClockOnDaylightSavingDays() throws Exception {
+        h.processBroadcastElement(
+                rule("eng-de", 2, Map.of("quiet-hours-zone", "Europe/Berlin")), 0);
+        send(
+                h,
+                // Due 22:30 CET on Saturday 28 March; the clocks go forward that night.
+                add("c1", "u1", "sku-a", 1, "10.00", Instant.parse("2026-03-28T21:00:00Z")),
+                // Due 22:30 CEST on Sunday 29 March, the day the clocks went forward.
+                add("c2", "u2", "sku-a", 1, "10.00", Instant.parse("2026-03-29T20:00:00Z")),
+                // Due 21:30 CET on Sunday 25 October, the day the clocks went back: not quiet yet.
+                add("c3", "u3", "sku-a", 1, "10.00", Instant.parse("2026-10-25T20:00:00Z")));
+
+        watermark(h, Instant.parse("2026-10-26T12:00:00Z"));
+
+        assertThat(coupons(h))
+                .extracting(CouponAction::getUserId, CouponAction::getEventTime)
+                .containsExactlyInAnyOrder(
+                        tuple("u1", Instant.parse("2026-03-29T06:00:00Z")), // 08:00 CEST
+                        tuple("u2", Instant.parse("2026-03-30T06:00:00Z")), // 08:00 CEST
+                        tuple("u3", Instant.parse("2026-10-25T20:30:00Z"))); // at once
+    }
+
+    @Test
     void shouldApplyRuleChangesWithoutRestart() throws Exception {
         h.processBroadcastElement(
                 rule(
@@ -246,6 +290,173 @@ class EngagementFunctionTest {
                         c -> c.getCouponValue().intValue(),
                         CouponAction::getRuleId)
                 .containsExactlyInAnyOrder(tuple("u1", 15, "eng-app"), tuple("u2", 5, "default"));
+    }
+
+    // ---- coupon types ----
+
+    @Test
+    void shouldSendAmountOffCartCouponsTieredByCartValueAndNeverAboveIt() throws Exception {
+        h.processBroadcastElement(
+                rule("eng-amount", 5, Map.of("cart-coupon-type", "AMOUNT_OFF", "max-amount", "25")),
+                0);
+        send(
+                h,
+                add("c1", "u1", "sku-a", 7, "10.00", T0), // 70.00: tier 50..100
+                add("c2", "u2", "sku-a", 1, "3.00", T0), // 3.00: tier 0, 5 off > the cart
+                add("c3", "u3", "sku-a", 25, "10.00", T0)); // 250.00: top tier 30, max 25
+
+        watermark(h, at(hours(1)));
+
+        assertThat(coupons(h))
+                .extracting(
+                        CouponAction::getUserId,
+                        CouponAction::getCouponType,
+                        CouponAction::getCouponValue,
+                        CouponAction::getCurrency,
+                        CouponAction::getRuleId)
+                .containsExactlyInAnyOrder(
+                        tuple("u1", CouponType.AMOUNT_OFF, money("10"), "EUR", "eng-amount"),
+                        tuple("u2", CouponType.AMOUNT_OFF, money("3"), "EUR", "eng-amount"),
+                        tuple("u3", CouponType.AMOUNT_OFF, money("25"), "EUR", "eng-amount"));
+        CouponAction small =
+                coupons(h).stream().filter(c -> c.getUserId().equals("u2")).findFirst().get();
+        assertThat(small.getMinSpend()).isEqualByComparingTo("3.00");
+        assertThat(small.getExplanation().getFigures())
+                .containsEntry("coupon_type", "AMOUNT_OFF")
+                .containsEntry("amount_capped_at_cart_value", "3.00");
+    }
+
+    @Test
+    void shouldAddTheSegmentExtraToAmountOffCartCoupons() throws Exception {
+        h.processBroadcastElement(
+                rule("eng-amount", 5, Map.of("cart-coupon-type", "AMOUNT_OFF")), 0);
+        // One order makes u1 NEW, a segment with the extra; the cart comes a day later.
+        send(
+                h,
+                placed("u1", "o1", "10.00", T0, "sku-z"),
+                add("c1", "u1", "sku-a", 7, "10.00", at(days(1))));
+
+        watermark(h, at(days(1).plus(hours(1))));
+
+        assertThat(coupons(h))
+                .singleElement()
+                .satisfies(
+                        c -> {
+                            assertThat(c.getCouponType()).isEqualTo(CouponType.AMOUNT_OFF);
+                            assertThat(c.getCouponValue())
+                                    .as("10 + 5 extra")
+                                    .isEqualTo(money("15"));
+                            assertThat(c.getSegment()).isEqualTo("NEW");
+                            assertThat(c.getExplanation().getFigures())
+                                    .containsEntry("segment_extra", "5");
+                        });
+    }
+
+    @Test
+    void shouldTakeEachTriggersCouponTypeFromItsOwnRule() throws Exception {
+        h.processBroadcastElement(
+                rule(
+                        "eng-types",
+                        6,
+                        Map.of(
+                                "cart-coupon-type", "FREE_SHIPPING",
+                                "repeat-add-coupon-type", "AMOUNT_OFF",
+                                "repeat-add-amount", "8",
+                                "win-back-coupon-type", "AMOUNT_OFF",
+                                "win-back-amount", "15")),
+                0);
+        // u1 leaves a cart; u2 adds sku-r a third time and keeps it (cart 3.00); u3 goes dormant
+        send(h, add("c1", "u1", "sku-a", 1, "10.00", T0), placed("u3", "o3", "40.00", T0));
+        for (int i = 0; i < 3; i++) {
+            Instant t = at(days(i * 2L));
+            send(h, add("a" + i, "u2", "sku-r", 1, "3.00", t));
+            if (i < 2) {
+                send(h, remove("r" + i, "u2", "sku-r", 1, t.plusSeconds(60)));
+            }
+        }
+        watermark(h, at(days(91)));
+        send(h, browse("b1", "u3", at(days(100))));
+        watermark(h, at(days(101)));
+
+        assertThat(coupons(h))
+                .extracting(
+                        CouponAction::getUserId,
+                        CouponAction::getTrigger,
+                        CouponAction::getCouponType,
+                        CouponAction::getCouponValue)
+                .containsExactlyInAnyOrder(
+                        tuple(
+                                "u1",
+                                CouponTrigger.CART_ABANDONED,
+                                CouponType.FREE_SHIPPING,
+                                money("0")),
+                        tuple(
+                                "u2",
+                                CouponTrigger.REPEATED_ADD_TO_CART,
+                                CouponType.AMOUNT_OFF,
+                                money("3")), // 8 off, but the cart holds 3.00
+                        tuple("u3", CouponTrigger.WIN_BACK, CouponType.AMOUNT_OFF, money("15")));
+    }
+
+    @Test
+    void shouldSwitchCouponTypeWhenTheRuleChangesAtRuntime() throws Exception {
+        send(h, add("c1", "u1", "sku-a", 7, "10.00", T0));
+        watermark(h, at(min(32)));
+        assertThat(coupons(h))
+                .extracting(CouponAction::getCouponType, CouponAction::getCouponValue)
+                .as("the default: PERCENT_OFF, 10 % for 70.00")
+                .containsExactly(tuple(CouponType.PERCENT_OFF, money("10")));
+
+        h.processBroadcastElement(
+                rule("eng-types", 2, Map.of("cart-coupon-type", "amount_off")), 0);
+        send(h, add("c2", "u2", "sku-a", 7, "10.00", at(min(40))));
+        watermark(h, at(hours(2)));
+
+        h.processBroadcastElement(rule("eng-types", 3, Map.of()), 0);
+        send(h, add("c3", "u3", "sku-a", 7, "10.00", at(hours(3))));
+        watermark(h, at(hours(4)));
+
+        assertThat(coupons(h))
+                .extracting(
+                        CouponAction::getUserId,
+                        CouponAction::getCouponType,
+                        CouponAction::getCouponValue,
+                        CouponAction::getRuleVersion)
+                .containsExactly(
+                        tuple("u1", CouponType.PERCENT_OFF, money("10"), 0L),
+                        tuple("u2", CouponType.AMOUNT_OFF, money("10"), 2L),
+                        tuple("u3", CouponType.PERCENT_OFF, money("10"), 3L));
+    }
+
+    @Test
+    void shouldRejectMalformedCouponTypeRulesSoThatTheyGoToDeadLetters() {
+        assertThat(
+                        EngagementRules.CATALOG.problems(
+                                ruleSet(
+                                        "eng-types",
+                                        1,
+                                        Map.of(
+                                                "cart-coupon-type", "AMOUNT_OFF",
+                                                "repeat-add-coupon-type", "FREE_SHIPPING",
+                                                "win-back-coupon-type", "percent_off",
+                                                "cart-amount-tiers", "5,10,20,30",
+                                                "repeat-add-amount", "8.50"))))
+                .isEmpty();
+        assertThat(
+                        EngagementRules.CATALOG.problems(
+                                ruleSet(
+                                        "eng-bad",
+                                        1,
+                                        Map.of(
+                                                "cart-coupon-type", "BOGO",
+                                                "win-back-coupon-type", "UNKNOWN",
+                                                "cart-amount-tiers", "30,20",
+                                                "max-amount", "-1"))))
+                .hasSize(4)
+                .anyMatch(p -> p.contains("cart-coupon-type='BOGO'"))
+                .anyMatch(p -> p.contains("win-back-coupon-type='UNKNOWN'"))
+                .anyMatch(p -> p.contains("cart-amount-tiers='30,20'"))
+                .anyMatch(p -> p.contains("max-amount='-1'"));
     }
 
     // ---- repeated add-to-cart ----
@@ -400,6 +611,50 @@ class EngagementFunctionTest {
         watermark(h, at(days(17)));
         assertThat(h.numEventTimeTimers()).isZero();
         assertThat(numKeyedStateEntries(h)).isZero();
+    }
+
+    @Test
+    void shouldLeaveNoTimersOrStateAfterARepeatedAddEpisode() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            Instant t = at(days(i * 2L));
+            send(
+                    h,
+                    add("a" + i, "u1", "sku-r", 1, "10.00", t),
+                    remove("r" + i, "u1", "sku-r", 1, t.plusSeconds(60)));
+        }
+        watermark(h, at(days(5)));
+        assertThat(coupons(h))
+                .extracting(CouponAction::getTrigger)
+                .containsExactly(CouponTrigger.REPEATED_ADD_TO_CART);
+        assertThat(h.numEventTimeTimers()).as("the sent coupon, for cooldown and cap").isOne();
+
+        // The coupon at day 4 is remembered for the 7-day cap window, then nothing is left.
+        watermark(h, at(days(11).plus(min(3))));
+        assertThat(h.numEventTimeTimers()).isZero();
+        assertThat(numKeyedStateEntries(h)).isZero();
+    }
+
+    @Test
+    void shouldKeepOnlyTheDormancyMarkerAfterAWinBackEpisode() throws Exception {
+        send(h, placed("u1", "o1", "40.00", T0));
+        watermark(h, at(days(91)));
+        send(h, browse("b1", "u1", at(days(100))));
+        watermark(h, at(days(101)));
+        assertThat(coupons(h))
+                .extracting(CouponAction::getTrigger)
+                .containsExactly(CouponTrigger.WIN_BACK);
+
+        // After the cap window (the coupon) and the RFM window (the order) nothing is pending:
+        // no timer, and one value left, the segment that recognises the next return
+        // (docs/jobs/engagement.md, known limits; the TTL is its backstop).
+        watermark(h, at(days(366)));
+        assertThat(h.numEventTimeTimers()).isZero();
+        assertThat(numKeyedStateEntries(h)).isOne();
+
+        send(h, browse("b2", "u1", at(days(370))));
+        watermark(h, at(days(371)));
+        assertThat(coupons(h)).as("still once per dormancy episode").hasSize(1);
+        assertThat(h.numEventTimeTimers()).isZero();
     }
 
     @Test

@@ -179,7 +179,19 @@ class EngagementKafkaITCase {
                             "sku-1"));
             stack.produce(
                     Topics.RULES, "bad-rule", ruleSet("bad-rule", 1, Map.of("no-such-param", "1")));
-            bad += 3;
+            // a cart event stamped a day ahead of the wall clock would move event time on
+            stack.produce(
+                    Topics.CARTS,
+                    "zed",
+                    cartEvent(
+                            "z1",
+                            "zed",
+                            CartEventType.ADD,
+                            "sku-1",
+                            1,
+                            "25.00",
+                            Instant.now().plus(Duration.ofDays(1))));
+            bad += 4;
             stack.flush();
 
             // Once every partition has been read past those events, time moves on: page views and
@@ -305,6 +317,9 @@ class EngagementKafkaITCase {
                     .extracting(DeadLetter::getErrorKind)
                     .contains(DeadLetterKind.IMPOSSIBLE_VALUE, DeadLetterKind.BAD_RULE)
                     .doesNotContain(DeadLetterKind.TOO_LATE);
+            assertThat(allDead)
+                    .extracting(DeadLetter::getErrorMessage)
+                    .anyMatch(m -> m.contains("ahead of the clock"));
             assertThat(allDead).hasSize(bad);
         } finally {
             job.cancel().get();

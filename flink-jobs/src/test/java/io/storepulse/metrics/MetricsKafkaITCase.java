@@ -53,7 +53,7 @@ class MetricsKafkaITCase {
     /**
      * Half an hour ago, to the minute: in the past, because outputs are stamped with event time and
      * the broker refuses future stamps; events of other ITCases stamped in the future are dead
-     * letters here (MetricsJob.MAX_FUTURE_SKEW).
+     * letters here (FutureEventTime.MAX_FUTURE_SKEW).
      */
     static final long BASE =
             Math.floorDiv(System.currentTimeMillis() - Duration.ofMinutes(30).toMillis(), 60_000L)
