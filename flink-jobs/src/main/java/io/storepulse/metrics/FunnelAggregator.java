@@ -205,9 +205,19 @@ public class FunnelAggregator
         ZoneId zone = rules.zone();
         DayWindow day = day(start, zone, lateness, ctx);
         day.counts.add(fact, newOrder);
-        day.visitorSketch = withMember(day.visitorSketch, fact.person);
+        // The updated sketches give the day's estimates directly (no second read of their bytes).
+        HllSketch visitorSketch = sketch(day.visitorSketch);
+        visitorSketch.update(fact.person);
+        day.visitorSketch = visitorSketch.toCompactByteArray();
+        long dayVisitors = estimate(visitorSketch);
+        long dayBuyers;
         if (in.dimensionType == DimensionType.SKU && fact.kind == FunnelFact.Kind.ORDER_LINE) {
-            day.buyerSketch = withMember(day.buyerSketch, fact.person);
+            HllSketch buyerSketch = sketch(day.buyerSketch);
+            buyerSketch.update(fact.person);
+            day.buyerSketch = buyerSketch.toCompactByteArray();
+            dayBuyers = estimate(buyerSketch);
+        } else {
+            dayBuyers = estimate(day.buyerSketch);
         }
         if (window.revision < 0) {
             window.cleanupAt = maxTimestamp + lateness;
@@ -218,7 +228,15 @@ public class FunnelAggregator
         out.collect(
                 minuteMetrics(in.dimensionType, in.dimensionValue, window, currency, watermark));
         day.revision++;
-        out.collect(dayMetrics(in.dimensionType, in.dimensionValue, day, currency, watermark));
+        out.collect(
+                dayMetrics(
+                        in.dimensionType,
+                        in.dimensionValue,
+                        day,
+                        dayVisitors,
+                        dayBuyers,
+                        currency,
+                        watermark));
         minutes.put(start, window);
         days.put(day.start, day);
     }
@@ -289,14 +307,21 @@ public class FunnelAggregator
             ClosingMembers c = closing.get(w.start);
             DayWindow day = day(w.start, zone, lateness, ctx);
             day.counts.add(w.counts);
-            day.visitorSketch = withMembers(day.visitorSketch, c.visitors);
+            HllSketch visitorSketch = withMembers(day.visitorSketch, c.visitors);
+            day.visitorSketch = visitorSketch.toCompactByteArray();
+            long dayVisitors = estimate(visitorSketch);
+            long dayBuyers;
             if (type == DimensionType.SKU) {
-                day.buyerSketch = withMembers(day.buyerSketch, c.buyers);
+                HllSketch buyerSketch = withMembers(day.buyerSketch, c.buyers);
+                day.buyerSketch = buyerSketch.toCompactByteArray();
+                dayBuyers = estimate(buyerSketch);
+            } else {
+                dayBuyers = estimate(day.buyerSketch);
             }
             ctx.timerService().registerEventTimeTimer(w.cleanupAt);
             out.collect(minuteMetrics(type, value, w, currency, end));
             day.revision++;
-            out.collect(dayMetrics(type, value, day, currency, end));
+            out.collect(dayMetrics(type, value, day, dayVisitors, dayBuyers, currency, end));
             if (!toForget.contains(w.start)) {
                 minutes.put(w.start, w);
             }
@@ -355,18 +380,12 @@ public class FunnelAggregator
         return true;
     }
 
-    private static byte[] withMembers(byte[] sketchBytes, List<String> ids) {
+    private static HllSketch withMembers(byte[] sketchBytes, List<String> ids) {
         HllSketch sketch = sketch(sketchBytes);
         for (String id : ids) {
             sketch.update(id);
         }
-        return sketch.toCompactByteArray();
-    }
-
-    private static byte[] withMember(byte[] sketchBytes, String id) {
-        HllSketch sketch = sketch(sketchBytes);
-        sketch.update(id);
-        return sketch.toCompactByteArray();
+        return sketch;
     }
 
     static HllSketch sketch(byte[] bytes) {
@@ -378,7 +397,11 @@ public class FunnelAggregator
         if (bytes == null) {
             return 0;
         }
-        HllSketch sketch = sketch(bytes);
+        return estimate(sketch(bytes));
+    }
+
+    /** As {@link #estimate(byte[])}, of a sketch at hand. */
+    static long estimate(HllSketch sketch) {
         if (sketch.isEmpty()) {
             return 0;
         }
@@ -453,18 +476,25 @@ public class FunnelAggregator
                 emittedAt);
     }
 
+    /** The day's record, with its visitor and buyer estimates taken from its sketches. */
     static FunnelMetrics dayMetrics(
-            DimensionType type, String value, DayWindow d, String currency, long emittedAt) {
+            DimensionType type,
+            String value,
+            DayWindow d,
+            long visitors,
+            long buyers,
+            String currency,
+            long emittedAt) {
         return metrics(
                 type,
                 value,
                 WindowType.DAY,
                 d.start,
                 d.end,
-                estimate(d.visitorSketch),
+                visitors,
                 false,
                 d.counts,
-                estimate(d.buyerSketch),
+                buyers,
                 currency,
                 d.revision,
                 emittedAt);
@@ -496,28 +526,29 @@ public class FunnelAggregator
                         : gmv.divide(BigDecimal.valueOf(c.orders), 2, RoundingMode.HALF_UP);
         long numerator = sku ? buyers : c.orders;
         double conversion = visitors == 0 ? 0.0 : (double) numerator / visitors;
-        return FunnelMetrics.newBuilder()
-                .setDimensionType(type)
-                .setDimensionValue(value)
-                .setWindowType(windowType)
-                .setWindowStart(Instant.ofEpochMilli(start))
-                .setWindowEnd(Instant.ofEpochMilli(end))
-                .setVisitors(visitors)
-                .setVisitorsExact(exact)
-                .setProductViews(c.productViews)
-                .setAddToCarts(c.addToCarts)
-                .setCheckoutsStarted(c.checkoutsStarted)
-                .setOrders(c.orders)
-                .setUnits(c.units)
-                .setGmv(gmv)
-                .setAov(aov)
-                .setConversionRate(conversion)
-                .setViewingVisitors(sku ? visitors : 0L)
-                .setOrderingVisitors(sku ? buyers : 0L)
-                .setCurrency(currency)
-                .setRevision(revision)
-                .setEmittedAt(Instant.ofEpochMilli(emittedAt))
-                .build();
+        // The all-fields constructor: the builder validates and tracks every field, a cost paid
+        // for each of the many records this function emits.
+        return new FunnelMetrics(
+                type,
+                value,
+                windowType,
+                Instant.ofEpochMilli(start),
+                Instant.ofEpochMilli(end),
+                visitors,
+                exact,
+                c.productViews,
+                c.addToCarts,
+                c.checkoutsStarted,
+                c.orders,
+                c.units,
+                gmv,
+                aov,
+                conversion,
+                sku ? visitors : 0L,
+                sku ? buyers : 0L,
+                currency,
+                revision,
+                Instant.ofEpochMilli(emittedAt));
     }
 
     /** The record key on {@code conversion-metrics}: {@code TYPE:value@<window start millis>}. */
