@@ -120,6 +120,32 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--variant", description = "Label of this run in the report (full, ci).")
     String variant = "full";
 
+    @Option(
+            names = "--pipelines",
+            split = ",",
+            description =
+                    "Only these pipelines (default: all): inventory, engagement, clearance, metrics,"
+                            + " sql-metrics-peer, sql-inventory-peer, keyed-baseline. The ceiling always"
+                            + " runs; latency and scaling runs are limited to the selection.")
+    java.util.Set<String> pipelines;
+
+    /** Whether the named pipeline is selected by {@code --pipelines} (all when not given). */
+    private boolean selected(String pipeline) {
+        return pipelines == null || pipelines.contains(pipeline);
+    }
+
+    /** The names {@code --pipelines} accepts. */
+    private static final java.util.Set<String> PIPELINE_NAMES =
+            java.util.Set.of(
+                    "ceiling",
+                    "inventory",
+                    "engagement",
+                    "clearance",
+                    "metrics",
+                    "sql-metrics-peer",
+                    "sql-inventory-peer",
+                    "keyed-baseline");
+
     /** Distinct users (and visitors) the events of each pre-load actually touched, by keyspace. */
     private final Map<Integer, Long> touchedUsers = new LinkedHashMap<>();
 
@@ -147,6 +173,14 @@ public final class BenchMain implements Callable<Integer> {
         double loadBefore = loadAverage();
         if (scalingEvents < 0) {
             scalingEvents = events;
+        }
+        if (pipelines != null && !PIPELINE_NAMES.containsAll(pipelines)) {
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this),
+                    "--pipelines: unknown "
+                            + pipelines.stream().filter(n -> !PIPELINE_NAMES.contains(n)).toList()
+                            + "; known: "
+                            + new java.util.TreeSet<>(PIPELINE_NAMES));
         }
         Files.createDirectories(work);
         stack =
@@ -198,6 +232,9 @@ public final class BenchMain implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         Map<String, FlinkRunner.RunResult> byName = new LinkedHashMap<>();
         for (JobTarget j : jobs) {
+            if (!selected(j.name())) {
+                continue;
+            }
             if (!j.available()) {
                 rows.add(new Row(j.name(), "job", null, j.problem().orElse("")));
                 continue;
@@ -222,46 +259,54 @@ public final class BenchMain implements Callable<Integer> {
         }
         List<Topic<?>> metricsTopics = List.of(Topics.BROWSE, Topics.CARTS, Topics.ORDERS);
         FlinkRunner.RunResult sqlMetrics =
-                orNote(
-                        "sql-metrics-peer",
-                        () ->
-                                runTopics(
-                                        "sql-metrics-peer",
-                                        metricsTopics,
-                                        counts,
-                                        (env, io) ->
-                                                Pipelines.sqlMetricsPeer(
-                                                        env, io, "sql-metrics-peer/"),
-                                        StorepulseJob.METRICS,
-                                        "exactly-once",
-                                        METRICS_SETTLE));
-        rows.add(
-                new Row(
-                        "sql-metrics-peer",
-                        "Flink SQL peer",
-                        sqlMetrics,
-                        "reads browse, carts, orders (+ catalog)"));
+                !selected("sql-metrics-peer")
+                        ? null
+                        : orNote(
+                                "sql-metrics-peer",
+                                () ->
+                                        runTopics(
+                                                "sql-metrics-peer",
+                                                metricsTopics,
+                                                counts,
+                                                (env, io) ->
+                                                        Pipelines.sqlMetricsPeer(
+                                                                env, io, "sql-metrics-peer/"),
+                                                StorepulseJob.METRICS,
+                                                "exactly-once",
+                                                METRICS_SETTLE));
+        if (selected("sql-metrics-peer")) {
+            rows.add(
+                    new Row(
+                            "sql-metrics-peer",
+                            "Flink SQL peer",
+                            sqlMetrics,
+                            "reads browse, carts, orders (+ catalog)"));
+        }
         List<Topic<?>> invTopics = List.of(Topics.STOCK_MOVEMENTS, Topics.ORDERS);
         FlinkRunner.RunResult sqlInventory =
-                orNote(
-                        "sql-inventory-peer",
-                        () ->
-                                runTopics(
-                                        "sql-inventory-peer",
-                                        invTopics,
-                                        counts,
-                                        "",
-                                        (env, io) ->
-                                                Pipelines.sqlInventoryPeer(
-                                                        env, io, "sql-inventory-peer/"),
-                                        StorepulseJob.INVENTORY,
-                                        "exactly-once"));
-        rows.add(
-                new Row(
-                        "sql-inventory-peer",
-                        "Flink SQL peer",
-                        sqlInventory,
-                        "reads stock-movements, orders"));
+                !selected("sql-inventory-peer")
+                        ? null
+                        : orNote(
+                                "sql-inventory-peer",
+                                () ->
+                                        runTopics(
+                                                "sql-inventory-peer",
+                                                invTopics,
+                                                counts,
+                                                "",
+                                                (env, io) ->
+                                                        Pipelines.sqlInventoryPeer(
+                                                                env, io, "sql-inventory-peer/"),
+                                                StorepulseJob.INVENTORY,
+                                                "exactly-once"));
+        if (selected("sql-inventory-peer")) {
+            rows.add(
+                    new Row(
+                            "sql-inventory-peer",
+                            "Flink SQL peer",
+                            sqlInventory,
+                            "reads stock-movements, orders"));
+        }
         FlinkRunner.RunResult ceilingAgain =
                 runTopics(
                         "ceiling-again",
@@ -289,13 +334,15 @@ public final class BenchMain implements Callable<Integer> {
         Map<String, FunnelCheck.Figures> sqlFigures = new java.util.HashMap<>();
         Map<String, FunnelCheck.Figures> jobFigures = null;
         try {
-            sqlFigures =
-                    FunnelCheck.ofMetrics(
-                            TopicReader.readAll(
-                                    stack.bootstrapServers(),
-                                    stack.registryUrl(),
-                                    Pipelines.SQL_METRICS,
-                                    Duration.ofSeconds(60)));
+            if (sqlMetrics != null) {
+                sqlFigures =
+                        FunnelCheck.ofMetrics(
+                                TopicReader.readAll(
+                                        stack.bootstrapServers(),
+                                        stack.registryUrl(),
+                                        Pipelines.SQL_METRICS,
+                                        Duration.ofSeconds(60)));
+            }
             if (byName.containsKey("metrics")) {
                 jobFigures =
                         FunnelCheck.ofMetrics(
@@ -389,7 +436,8 @@ public final class BenchMain implements Callable<Integer> {
                                                 "--checkpoint-interval", checkpointInterval)
                                         .checkpointIntervalDuration()
                                         .multipliedBy(2));
-        if (timeLeft(perLatencyRun.multipliedBy(2), "Latency of the ceiling")) {
+        if (latencySeconds > 0
+                && timeLeft(perLatencyRun.multipliedBy(2), "Latency of the ceiling")) {
             try {
                 latency.addAll(
                         latencyOf(
@@ -405,7 +453,8 @@ public final class BenchMain implements Callable<Integer> {
             }
         }
         for (JobTarget j : jobs) {
-            if (j.available()
+            if (latencySeconds > 0
+                    && j.available()
                     && j.job() == StorepulseJob.INVENTORY
                     && byName.containsKey(j.name())
                     && timeLeft(
@@ -440,6 +489,9 @@ public final class BenchMain implements Callable<Integer> {
         // as long as the one before it took.
         Duration lastPoint = Duration.ofMinutes(3);
         for (int keys : scalingKeys) {
+            if (keys <= 0) {
+                continue;
+            }
             if (!timeLeft(
                     lastPoint,
                     "Scaling at " + String.format(Locale.ROOT, "%,d", keys) + " users")) {
@@ -505,37 +557,41 @@ public final class BenchMain implements Callable<Integer> {
         createTopics(Pipelines.EVENT_TOPICS);
         createTopics(List.of(Topics.CATALOG));
         Map<String, Long> c = preload(keys, scalingEvents, null);
-        scaling.add(
-                new ScalePoint(
-                        "keyed-baseline",
-                        keys,
-                        runTopics(
-                                "keyed-baseline-" + keys,
-                                Pipelines.EVENT_TOPICS,
-                                c,
-                                "",
-                                (env, io) ->
-                                        Pipelines.keyedBaseline(
-                                                env,
-                                                io,
-                                                Pipelines.EVENT_TOPICS,
-                                                "keyed-baseline-" + keys + "/"),
-                                StorepulseJob.ENGAGEMENT,
-                                "exactly-once")));
-        scaling.add(
-                new ScalePoint(
-                        "sql-inventory-peer",
-                        keys,
-                        runTopics(
-                                "sql-inventory-peer-" + keys,
-                                invTopics,
-                                c,
-                                "",
-                                (env, io) ->
-                                        Pipelines.sqlInventoryPeer(
-                                                env, io, "sql-inventory-peer-" + keys + "/"),
-                                StorepulseJob.INVENTORY,
-                                "exactly-once")));
+        if (selected("keyed-baseline")) {
+            scaling.add(
+                    new ScalePoint(
+                            "keyed-baseline",
+                            keys,
+                            runTopics(
+                                    "keyed-baseline-" + keys,
+                                    Pipelines.EVENT_TOPICS,
+                                    c,
+                                    "",
+                                    (env, io) ->
+                                            Pipelines.keyedBaseline(
+                                                    env,
+                                                    io,
+                                                    Pipelines.EVENT_TOPICS,
+                                                    "keyed-baseline-" + keys + "/"),
+                                    StorepulseJob.ENGAGEMENT,
+                                    "exactly-once")));
+        }
+        if (selected("sql-inventory-peer")) {
+            scaling.add(
+                    new ScalePoint(
+                            "sql-inventory-peer",
+                            keys,
+                            runTopics(
+                                    "sql-inventory-peer-" + keys,
+                                    invTopics,
+                                    c,
+                                    "",
+                                    (env, io) ->
+                                            Pipelines.sqlInventoryPeer(
+                                                    env, io, "sql-inventory-peer-" + keys + "/"),
+                                    StorepulseJob.INVENTORY,
+                                    "exactly-once")));
+        }
         for (JobTarget j : jobs) {
             if (j.available() && byName.containsKey(j.name())) {
                 createTopics(j.job().outputs());
