@@ -22,9 +22,14 @@ public final class FunnelFacts {
 
     private FunnelFacts() {}
 
-    /** The person behind a browse event: the signed-in user when known, else the visitor id. */
+    /**
+     * The person behind a browse event: the signed-in user when known, else the visitor id. A blank
+     * user_id (some shop clients send "" for signed-out visitors) is no user: taking it as one
+     * would merge every anonymous visitor of a window into the single person "u:".
+     */
     public static String person(BrowseEvent e) {
-        return e.getUserId() != null ? userPerson(e.getUserId()) : "v:" + e.getVisitorId();
+        String user = e.getUserId();
+        return user != null && !user.isBlank() ? userPerson(user) : "v:" + e.getVisitorId();
     }
 
     public static String userPerson(String userId) {

@@ -90,10 +90,15 @@ public class SkuQuadrantFunction
                 SalesBucket b = buckets.get(hour);
                 if (b == null) {
                     b = new SalesBucket();
-                    // Evaluate when this hour ends, and again when it leaves the 7 days.
-                    ctx.timerService().registerEventTimeTimer(hour + HOUR - 1);
+                    // Evaluate again when this hour leaves the 7 days.
                     ctx.timerService().registerEventTimeTimer(hour + WINDOW.toMillis() + HOUR - 1);
                 }
+                // Evaluate when this hour ends. Registered for every sale, not only the hour's
+                // first: a late sale for an hour already evaluated (orders are not gated by
+                // lateness here) would otherwise wait for the next hour with sales, or for the
+                // 7-day expiry, before it could move the SKU. The timer is then in the past and
+                // fires with the next watermark; the same timestamp twice is one timer.
+                ctx.timerService().registerEventTimeTimer(hour + HOUR - 1);
                 b.units += s.units;
                 b.revenue = b.revenue.add(s.revenue);
                 b.cost = b.cost.add(s.cost);

@@ -120,6 +120,24 @@ class SkuQuadrantFunctionTest {
         assertThat(HarnessState.numKeyedStateEntries(harness)).isEqualTo(1); // the category only
     }
 
+    @Test
+    void shouldReEvaluateAnHourAlreadyEvaluatedWhenALateSaleArrivesForIt() throws Exception {
+        sell("o1", 10, "10.00", "5.00", 0); // 50 % margin, low sales
+        watermark(HOUR - 1);
+        assertThat(only().getQuadrant()).isEqualTo(Quadrant.PROFIT_MAKER);
+        harness.getOutput().clear();
+
+        // 45 more units placed in that same first hour, arriving after it was evaluated.
+        sell("o2", 45, "10.00", "5.00", 10 * 60_000);
+        watermark(HOUR + 60_000);
+
+        SkuQuadrant star = only();
+        assertThat(star.getQuadrant()).isEqualTo(Quadrant.STAR);
+        assertThat(star.getPreviousQuadrant()).isEqualTo(Quadrant.PROFIT_MAKER);
+        assertThat(star.getUnits7d()).isEqualTo(55);
+        assertThat(star.getEventTime()).isEqualTo(T0.plusMillis(HOUR));
+    }
+
     private void sell(String orderId, int units, String price, String cost, long offset)
             throws Exception {
         for (SkuSignal s :

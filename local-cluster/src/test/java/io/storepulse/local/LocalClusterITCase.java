@@ -11,6 +11,10 @@ import io.storepulse.serde.RegistryConfig;
 import io.storepulse.topics.StorepulseJob;
 import io.storepulse.topics.Topic;
 import io.storepulse.topics.Topics;
+import io.storepulse.wallboard.WallboardBrowser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -58,6 +62,9 @@ class LocalClusterITCase {
 
     private static final Duration UP_TIMEOUT = Duration.ofMinutes(8);
     private static final Duration OUTPUT_DEADLINE = Duration.ofMinutes(3);
+
+    /** Bounded wait for each step of the wallboard check (the figures move once a minute). */
+    private static final Duration WALLBOARD_DEADLINE = Duration.ofMinutes(3);
 
     /** How long the broker is paused (issue 9: unreachable for 20 s). */
     private static final Duration BROKER_PAUSE = Duration.ofSeconds(20);
@@ -205,6 +212,65 @@ class LocalClusterITCase {
 
     @Test
     @Order(4)
+    void shouldShowTheLiveWallboardInHeadlessChromium() throws Exception {
+        assumeThat(runnableJobs)
+                .as("MetricsJob with a main() in the job jar")
+                .contains(StorepulseJob.METRICS);
+        long started = System.nanoTime();
+        Path screenshot = stack.moduleDir.resolve("target/wallboard-live.png");
+        List<LocalStack.Background> simulator = new ArrayList<>();
+        List<LocalStack.Result> ran = new ArrayList<>();
+        try (WallboardBrowser browser = WallboardBrowser.start()) {
+            // The page first shows what the jobs made of the traffic above; then the shop runs in
+            // real time while it is open, so that the metrics job moves the running day on (its
+            // watermark follows the live event time) and the tiles must follow by themselves.
+            browser.checkRunningWallboard(
+                    stack.wallboardUrl(),
+                    new WallboardBrowser.Cluster(stack.bootstrapServers(), stack.registryUrl()),
+                    WALLBOARD_DEADLINE,
+                    () -> simulator.add(startLiveShop()),
+                    screenshot);
+        } finally {
+            // The simulator ends by itself (--duration); the next test needs it gone.
+            for (LocalStack.Background sim : simulator) {
+                ran.add(sim.await(Duration.ofMinutes(2)));
+            }
+        }
+        for (LocalStack.Result r : ran) {
+            assertThat(r.exitCode()).as("simulate failed, see %s", r.log()).isZero();
+        }
+        assertThat(simulator).as("the simulator ran while the page was open").hasSize(1);
+        assertThat(screenshot).isNotEmptyFile();
+        System.out.printf(
+                "wallboard checked in headless Chromium in %d s; screenshot %s%n",
+                Duration.ofNanos(System.nanoTime() - started).toSeconds(), screenshot);
+    }
+
+    /**
+     * The whole shop at the live pace from now on (default warehouses, so that the stop/up test's
+     * own warehouses are untouched), ending before the next test starts.
+     */
+    private LocalStack.Background startLiveShop() {
+        try {
+            return stack.start(
+                    "simulate",
+                    "--rate",
+                    "50",
+                    "--duration",
+                    "60",
+                    "--seed",
+                    "41",
+                    "--bad-share",
+                    "0.02",
+                    "--progress-seconds",
+                    "5");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    @Order(5)
     void shouldKeepInventoryLevelsAcrossStopAndUp() throws Exception {
         assumeThat(runnableJobs)
                 .as("InventoryJob with a main() in the job jar")
@@ -275,7 +341,7 @@ class LocalClusterITCase {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void shouldRecoverFromATaskManagerKilledUnderLoad() throws Exception {
         assumeThat(runnableJobs).as("jobs in the job jar").isNotEmpty();
         survive(
@@ -295,7 +361,7 @@ class LocalClusterITCase {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void shouldRecoverFromABrokerUnreachableFor20Seconds() throws Exception {
         assumeThat(runnableJobs).as("jobs in the job jar").isNotEmpty();
         survive(
@@ -315,7 +381,7 @@ class LocalClusterITCase {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void shouldRecoverFromABrokerRestartUnderLoad() throws Exception {
         assumeThat(runnableJobs).as("jobs in the job jar").isNotEmpty();
         survive(

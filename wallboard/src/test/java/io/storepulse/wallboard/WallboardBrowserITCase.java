@@ -6,7 +6,6 @@ import static io.storepulse.wallboard.Records.metrics;
 import static io.storepulse.wallboard.Records.price;
 import static io.storepulse.wallboard.Records.product;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static storepulse.v1.actions.DimensionType.ALL;
 import static storepulse.v1.actions.DimensionType.CATEGORY;
 import static storepulse.v1.actions.DimensionType.CHANNEL;
@@ -16,30 +15,16 @@ import static storepulse.v1.actions.WindowType.MINUTE;
 
 import io.storepulse.testing.SharedStack;
 import io.storepulse.topics.Topics;
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.NoAlertPresentException;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.UnexpectedAlertBehaviour;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import storepulse.v1.actions.InventoryAlertType;
 import storepulse.v1.actions.PriceActionType;
 
@@ -54,66 +39,32 @@ import storepulse.v1.actions.PriceActionType;
  * the product name shown as literal text with no dialog, a stale tile marked, and the page coming
  * back by itself after the server restarts. It saves a screenshot ({@code wallboard.screenshot}).
  *
- * <p>Against a running wallboard (the local cluster with the simulator), pass {@code
- * -Dwallboard.url=http://127.0.0.1:8088/}; with {@code -Dwallboard.it.bootstrap-servers=...} and
+ * <p>Against a running wallboard (a local cluster with the simulator running), pass {@code
+ * -Dwallboard.url=http://127.0.0.1:18080/}; with {@code -Dwallboard.it.bootstrap-servers=...} and
  * {@code -Dwallboard.it.registry-url=...} too, it also writes a probe product with the script name
- * and an alert for it into that cluster (no metrics: those come from the real jobs).
+ * and an alert for it into that cluster (no metrics: those come from the real jobs). That check is
+ * {@link WallboardBrowser#checkRunningWallboard}, which {@code LocalClusterITCase} runs on every
+ * build against the stack it brings up.
  */
 class WallboardBrowserITCase {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Duration WAIT_EXTERNAL = Duration.ofMinutes(4);
-    private static final String XSS_SKU = "sku-xss";
-    private static final String CHROMIUM = "/usr/bin/chromium";
-    private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+    private static final String XSS_SKU = WallboardBrowser.PROBE_SKU;
 
+    private WallboardBrowser browser;
     private WebDriver driver;
-    private Path profile;
 
     @BeforeEach
     void setupBrowser() throws IOException {
-        for (String program : List.of(CHROMIUM, CHROMEDRIVER)) {
-            if (!Files.isExecutable(Path.of(program))) {
-                throw new IllegalStateException(
-                        program
-                                + " is missing: the browser test needs Debian's chromium and chromium-driver"
-                                + " (apt-get install -y chromium chromium-driver)");
-            }
-        }
-        profile = Files.createTempDirectory("wallboard-chromium-");
-        ChromeDriverService service =
-                new ChromeDriverService.Builder()
-                        .usingDriverExecutable(new File(CHROMEDRIVER))
-                        .usingAnyFreePort()
-                        .build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
-        options.addArguments(
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--user-data-dir=" + profile,
-                "--window-size=1600,1300",
-                "--lang=en-US");
-        // A dialog must not be dismissed silently: the test looks for one.
-        options.setUnhandledPromptBehaviour(UnexpectedAlertBehaviour.IGNORE);
-        driver = new ChromeDriver(service, options);
+        browser = WallboardBrowser.start();
+        driver = browser.driver();
     }
 
     @AfterEach
     void closeBrowser() throws IOException {
-        if (driver != null) {
-            driver.quit();
-        }
-        try (var files = Files.walk(profile)) {
-            files.sorted(java.util.Comparator.reverseOrder())
-                    .map(Path::toFile)
-                    .forEach(File::delete);
+        if (browser != null) {
+            browser.close();
         }
     }
 
@@ -121,7 +72,16 @@ class WallboardBrowserITCase {
     void shouldShowLiveTilesChartAlertsAndProductNamesAsText() throws Exception {
         String external = System.getProperty("wallboard.url");
         if (external != null && !external.isBlank()) {
-            checkRunningWallboard(external);
+            String bootstrap = System.getProperty("wallboard.it.bootstrap-servers");
+            String registry = System.getProperty("wallboard.it.registry-url");
+            browser.checkRunningWallboard(
+                    external,
+                    bootstrap != null && registry != null
+                            ? new WallboardBrowser.Cluster(bootstrap, registry)
+                            : null,
+                    WAIT_EXTERNAL,
+                    () -> {},
+                    screenshotPath());
         } else {
             checkAgainstTheRealStack();
         }
@@ -288,33 +248,38 @@ class WallboardBrowserITCase {
             int port = server.port();
             try {
                 driver.get(server.url());
-                waitFor("today's GMV", WAIT, d -> text("kpi-gmv").contains("41,234.50"));
-                assertThat(text("kpi-gmv-compare")).contains("yesterday").contains("37,450.00");
+                browser.waitFor(
+                        "today's GMV", WAIT, d -> browser.text("kpi-gmv").contains("41,234.50"));
+                assertThat(browser.text("kpi-gmv-compare"))
+                        .contains("yesterday")
+                        .contains("37,450.00");
 
-                waitFor("the funnel chart", WAIT, d -> chartPoints("funnelChart") >= 30);
-                assertThat(drawnPixels("funnel-chart")).isPositive();
-                waitFor("the actions chart", WAIT, d -> chartPoints("actionsChart") > 0);
+                browser.waitFor(
+                        "the funnel chart", WAIT, d -> browser.chartPoints("funnelChart") >= 30);
+                assertThat(browser.drawnPixels("funnel-chart")).isPositive();
+                browser.waitFor(
+                        "the actions chart", WAIT, d -> browser.chartPoints("actionsChart") > 0);
 
-                waitFor(
+                browser.waitFor(
                         "the top SKUs",
                         WAIT,
                         d -> driver.findElements(By.cssSelector("#top-skus-rows tr")).size() == 6);
-                assertNameShownAsText("#top-skus-rows .product-name");
-                waitFor(
+                browser.assertNameShownAsText("#top-skus-rows .product-name");
+                browser.waitFor(
                         "two alerts",
                         WAIT,
                         d ->
                                 driver.findElements(By.cssSelector("#alerts-list li.alert")).size()
                                         == 2);
-                assertNameShownAsText("#alerts-list .product-name");
-                assertNoDialogAndNoInjectedScript();
+                browser.assertNameShownAsText("#alerts-list .product-name");
+                browser.assertNoDialogAndNoInjectedScript();
 
-                waitFor(
+                browser.waitFor(
                         "the stale categories tile",
                         WAIT,
-                        d -> hasClass("tile-categories", "stale"));
-                assertThat(hasClass("tile-gmv", "stale")).isFalse();
-                assertThat(text("channels-rows")).contains("mini_program");
+                        d -> browser.hasClass("tile-categories", "stale"));
+                assertThat(browser.hasClass("tile-gmv", "stale")).isFalse();
+                assertThat(browser.text("channels-rows")).contains("mini_program");
 
                 // New records: the tiles follow.
                 topics.write(
@@ -340,9 +305,12 @@ class WallboardBrowserITCase {
                                 "wh-hamburg",
                                 now,
                                 0));
-                waitFor("the updated GMV", WAIT, d -> text("kpi-gmv").contains("42,468.90"));
-                assertThat(text("kpi-orders")).isEqualTo("433");
-                waitFor(
+                browser.waitFor(
+                        "the updated GMV",
+                        WAIT,
+                        d -> browser.text("kpi-gmv").contains("42,468.90"));
+                assertThat(browser.text("kpi-orders")).isEqualTo("433");
+                browser.waitFor(
                         "the new alert",
                         WAIT,
                         d ->
@@ -356,33 +324,38 @@ class WallboardBrowserITCase {
             }
 
             // The backend restarts: the page notices, reconnects by itself and is complete again.
-            waitFor(
+            browser.waitFor(
                     "the page to notice the restart",
                     WAIT,
-                    d -> !Boolean.TRUE.equals(js("return window.wallboard.connected")));
-            long before = ((Number) js("return window.wallboard.snapshots")).longValue();
+                    d -> !Boolean.TRUE.equals(browser.js("return window.wallboard.connected")));
+            long before = ((Number) browser.js("return window.wallboard.snapshots")).longValue();
             WallboardServer restarted = startServer(stack, port);
             try {
-                waitFor(
+                browser.waitFor(
                         "the page to reconnect",
                         WAIT,
                         d ->
-                                Boolean.TRUE.equals(js("return window.wallboard.connected"))
-                                        && ((Number) js("return window.wallboard.snapshots"))
+                                Boolean.TRUE.equals(browser.js("return window.wallboard.connected"))
+                                        && ((Number)
+                                                                browser.js(
+                                                                        "return window.wallboard.snapshots"))
                                                         .longValue()
                                                 > before
-                                        && text("kpi-gmv").contains("42,468.90"));
-                assertThat(text("connection")).isEqualTo("live");
-                waitFor("the chart after the restart", WAIT, d -> chartPoints("funnelChart") >= 30);
-                waitFor(
+                                        && browser.text("kpi-gmv").contains("42,468.90"));
+                assertThat(browser.text("connection")).isEqualTo("live");
+                browser.waitFor(
+                        "the chart after the restart",
+                        WAIT,
+                        d -> browser.chartPoints("funnelChart") >= 30);
+                browser.waitFor(
                         "the alerts after the restart",
                         WAIT,
                         d ->
                                 driver.findElements(By.cssSelector("#alerts-list li.alert")).size()
                                         == 3);
-                assertNameShownAsText("#top-skus-rows .product-name");
-                assertNoDialogAndNoInjectedScript();
-                screenshot();
+                browser.assertNameShownAsText("#top-skus-rows .product-name");
+                browser.assertNoDialogAndNoInjectedScript();
+                browser.screenshot(screenshotPath());
             } finally {
                 restarted.close();
             }
@@ -390,7 +363,8 @@ class WallboardBrowserITCase {
     }
 
     private static void writeCatalog(TopicWriter topics) {
-        topics.write(Topics.CATALOG, XSS_SKU, product(XSS_SKU, Records.SCRIPT_NAME, "toys"));
+        topics.write(
+                Topics.CATALOG, XSS_SKU, product(XSS_SKU, WallboardBrowser.SCRIPT_NAME, "toys"));
         topics.write(Topics.CATALOG, "sku-2", product("sku-2", "Trail running shoe", "shoes"));
         topics.write(Topics.CATALOG, "sku-3", product("sku-3", "Oat milk 1 l", "dairy"));
         topics.write(Topics.CATALOG, "sku-4", product("sku-4", "Cast-iron pan 28 cm", "kitchen"));
@@ -409,124 +383,7 @@ class WallboardBrowserITCase {
                         stack.registryUrl()));
     }
 
-    // ------------------------------------------------------------------ against a running
-    // wallboard
-
-    private void checkRunningWallboard(String url) throws Exception {
-        String bootstrap = System.getProperty("wallboard.it.bootstrap-servers");
-        String registry = System.getProperty("wallboard.it.registry-url");
-        boolean probe = bootstrap != null && registry != null;
-        String probeAlert = "wallboard-browser-test-" + System.currentTimeMillis();
-        driver.get(url);
-        waitFor("today's GMV", WAIT_EXTERNAL, d -> !text("kpi-gmv").equals("–"));
-        waitFor("the funnel chart", WAIT_EXTERNAL, d -> chartPoints("funnelChart") > 0);
-        assertThat(drawnPixels("funnel-chart")).isPositive();
-        Object firstAsOf = js("return window.wallboard.snapshot.kpis.asOf");
-        if (probe) {
-            try (TopicWriter topics = new TopicWriter(bootstrap, registry)) {
-                topics.write(
-                        Topics.CATALOG, XSS_SKU, product(XSS_SKU, Records.SCRIPT_NAME, "test"));
-                topics.write(
-                        Topics.INVENTORY_ALERTS,
-                        XSS_SKU + "@wallboard-test",
-                        alert(probeAlert, InventoryAlertType.LOW_STOCK, XSS_SKU, Instant.now(), 1));
-            }
-            waitFor(
-                    "the probe alert",
-                    WAIT_EXTERNAL,
-                    d ->
-                            !driver.findElements(
-                                            By.cssSelector(
-                                                    "li[data-action-id='" + probeAlert + "']"))
-                                    .isEmpty());
-            assertNameShownAsText("li[data-action-id='" + probeAlert + "'] .product-name");
-        }
-        // The running day is re-emitted every minute: the tiles must move on their own.
-        waitFor(
-                "today's figures to update",
-                WAIT_EXTERNAL,
-                d ->
-                        !java.util.Objects.equals(
-                                firstAsOf, js("return window.wallboard.snapshot.kpis.asOf")));
-        assertNoDialogAndNoInjectedScript();
-        screenshot();
-    }
-
-    // ------------------------------------------------------------------ helpers
-
-    private void assertNameShownAsText(String selector) {
-        List<WebElement> names = driver.findElements(By.cssSelector(selector));
-        assertThat(names)
-                .extracting(WebElement::getText)
-                .as("the product name is shown literally, as text")
-                .contains(Records.SCRIPT_NAME);
-    }
-
-    private void assertNoDialogAndNoInjectedScript() {
-        assertThatThrownBy(() -> driver.switchTo().alert())
-                .as("no alert() dialog opened")
-                .isInstanceOf(NoAlertPresentException.class);
-        assertThat(
-                        ((Number)
-                                        js(
-                                                "return document.querySelectorAll('main script, main img, main iframe').length"))
-                                .intValue())
-                .isZero();
-    }
-
-    private String text(String id) {
-        return driver.findElement(By.id(id)).getText();
-    }
-
-    private boolean hasClass(String id, String cls) {
-        return List.of(driver.findElement(By.id(id)).getAttribute("class").split("\\s+"))
-                .contains(cls);
-    }
-
-    private Object js(String script) {
-        return ((JavascriptExecutor) driver).executeScript(script);
-    }
-
-    private long chartPoints(String chart) {
-        Object n =
-                js(
-                        "const c = window.wallboard && window.wallboard."
-                                + chart
-                                + ";"
-                                + " return c ? c.data.datasets.reduce((s, d) => s + d.data.filter(v => v > 0).length, 0) : 0;");
-        return ((Number) n).longValue();
-    }
-
-    private long drawnPixels(String canvasId) {
-        Object n =
-                js(
-                        "const c = document.getElementById('"
-                                + canvasId
-                                + "');"
-                                + " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
-                                + " let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i] !== 0) n++; } return n;");
-        return ((Number) n).longValue();
-    }
-
-    private void waitFor(String what, Duration timeout, Function<WebDriver, Boolean> condition) {
-        new WebDriverWait(driver, timeout, Duration.ofMillis(250))
-                .withMessage(() -> "waiting for " + what + "; the page shows:\n" + pageState())
-                .until(condition);
-    }
-
-    private String pageState() {
-        try {
-            return js("return document.body.innerText + '\\nsnapshots: ' + window.wallboard.snapshots"
-                            + " + '\\nsnapshot: ' + JSON.stringify(window.wallboard.snapshot)")
-                    .toString();
-        } catch (RuntimeException e) {
-            return "(cannot read the page: " + e + ")";
-        }
-    }
-
-    private void screenshot() throws IOException {
-        Path target = Path.of(System.getProperty("wallboard.screenshot", "target/wallboard.png"));
-        Files.createDirectories(target.toAbsolutePath().getParent());
-        Files.write(target, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+    private static Path screenshotPath() {
+        return Path.of(System.getProperty("wallboard.screenshot", "target/wallboard.png"));
     }
 }
