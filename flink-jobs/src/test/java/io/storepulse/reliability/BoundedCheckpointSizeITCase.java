@@ -47,9 +47,9 @@ import storepulse.v1.events.Product;
  * full checkpoints every second, fed by a steady stream of new shoppers who fill a cart and walk
  * away, with event time running fast (one cart addition per simulated minute, 1,000 per second).
  * Once the first shoppers' carts have passed their 7-day retention, the checkpoint size, measured
- * through Flink's REST API, stays flat: the second half of the run averages within ±10 % of the
- * first half (and peaks within ±25 %). State is bounded by retention, not by the number of shoppers
- * that came.
+ * through Flink's REST API, does not grow: the second half of the run averages at most 10 % above
+ * the first half (and peaks at most 25 % above). State is bounded by retention, not by the number
+ * of shoppers that came.
  *
  * <p>Size: {@code -Dstorepulse.reliability.checkpoints=N} checkpoints after warm-up (default 20).
  */
@@ -174,9 +174,12 @@ class BoundedCheckpointSizeITCase {
         System.out.println(report);
         assertThat(afterWarmUp).hasSizeGreaterThanOrEqualTo(CHECKPOINTS);
         // The state breathes within each simulated day (carts abandoned in quiet hours wait until
-        // 08:00), and one-second checkpoints sample that cycle at a beat of a few checkpoints; so
-        // flat means: the second half of the run averages within 10 % of the first half. A leak of
-        // a few days' shoppers would break it.
+        // 08:00), and one-second checkpoints sample that cycle at a beat of a few checkpoints, so
+        // two halves of a flat state differ by sampling alone (measured: -10.4 % to +4.8 %).
+        // Bounded means no growth: the second half's mean stays within 10 % above the first's,
+        // and its peak within 25 % above the first's peak. A leak of the 7-day window's shoppers
+        // would add far more. (It must not fall below half either: state that vanished would
+        // mean the job stopped keeping carts, not that it bounded them.)
         List<long[]> first = afterWarmUp.subList(0, afterWarmUp.size() / 2);
         List<long[]> second = afterWarmUp.subList(afterWarmUp.size() / 2, afterWarmUp.size());
         double firstMean = first.stream().mapToLong(r -> r[1]).average().orElseThrow();
@@ -187,13 +190,12 @@ class BoundedCheckpointSizeITCase {
                 "first half: mean %,.0f B, max %,d B; second half: mean %,.0f B, max %,d B%n",
                 firstMean, firstMax, secondMean, secondMax);
         assertThat(firstMean).isPositive();
-        assertThat(secondMean).as("mean state size").isBetween(firstMean * 0.9, firstMean * 1.1);
-        // Single checkpoints may catch the day's peak in one half and miss it in the other (a
-        // loaded CI run measured +12.8 %), so peaks only guard against growth: a leak of the
-        // 7-day window's shoppers would add far more than a quarter.
+        assertThat(secondMean)
+                .as("mean state size, second half against the first")
+                .isBetween(firstMean * 0.5, firstMean * 1.1);
         assertThat((double) secondMax)
-                .as("peak state size")
-                .isBetween(firstMax * 0.75, firstMax * 1.25);
+                .as("peak state size, second half against the first")
+                .isBetween(firstMax * 0.5, firstMax * 1.25);
     }
 
     /**
