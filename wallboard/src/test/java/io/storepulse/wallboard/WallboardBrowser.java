@@ -42,6 +42,9 @@ public final class WallboardBrowser implements AutoCloseable {
     /** The product name that must show as text: rendered as HTML, it would open a dialog. */
     public static final String SCRIPT_NAME = Records.SCRIPT_NAME;
 
+    /** How long a product name may take to replace its SKU on the page. */
+    private static final Duration NAME_WAIT = Duration.ofSeconds(60);
+
     /** The probe product's SKU that {@link #checkRunningWallboard} writes to the catalogue. */
     public static final String PROBE_SKU = "sku-xss";
 
@@ -200,12 +203,20 @@ public final class WallboardBrowser implements AutoCloseable {
         return ((Number) n).longValue();
     }
 
+    /**
+     * Waits until an element matching {@code selector} shows {@link #SCRIPT_NAME} literally, as
+     * text. It waits because the catalog and the other topics are separate partitions: the page may
+     * draw a row by its SKU before the wallboard has read that SKU's product record, and puts the
+     * name in with the next snapshot.
+     */
     public void assertNameShownAsText(String selector) {
-        List<WebElement> names = driver.findElements(By.cssSelector(selector));
-        assertThat(names)
-                .extracting(WebElement::getText)
-                .as("the product name is shown literally, as text")
-                .contains(SCRIPT_NAME);
+        waitFor(
+                "the product name shown literally, as text, in " + selector,
+                NAME_WAIT,
+                d ->
+                        driver.findElements(By.cssSelector(selector)).stream()
+                                .map(WebElement::getText)
+                                .anyMatch(SCRIPT_NAME::equals));
     }
 
     public void assertNoDialogAndNoInjectedScript() {
