@@ -14,7 +14,11 @@ import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.CheckpointType;
+import org.apache.flink.runtime.checkpoint.AbstractCheckpointStats;
 import org.apache.flink.runtime.checkpoint.CheckpointStatsSnapshot;
+import org.apache.flink.runtime.checkpoint.SubtaskStateStats;
+import org.apache.flink.runtime.checkpoint.TaskStateStats;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
@@ -35,11 +39,23 @@ public final class FlinkRunner implements AutoCloseable {
 
     private final MiniCluster cluster;
 
+    /**
+     * When a run's job had processed all its input: the wall-clock time the checkpoint barrier sent
+     * behind the last input record had reached every subtask (0 when unknown), and how long after
+     * the request that checkpoint was triggered (a periodic checkpoint in flight delays it; the
+     * figure is then an upper bound of the time to drain).
+     */
+    record Drain(long wallMillis, long triggerDelayMillis) {
+        static final Drain NONE = new Drain(0, -1);
+    }
+
     /** What one run measured. */
     public record RunResult(
             String name,
             long records,
             double seconds,
+            double readSeconds,
+            long drainTriggerDelayMillis,
             double eventsPerSecond,
             long completedCheckpoints,
             long checkpointFullSizeBytes,
@@ -152,7 +168,21 @@ public final class FlinkRunner implements AutoCloseable {
                     last = Math.max(last, meter.lastNanos());
                 }
             }
-            double seconds = records > 1 ? (last - first) / 1e9 : 0;
+            double readSeconds = records > 1 ? (last - first) / 1e9 : 0;
+            // The meters count at the sources, which run ahead of the job by what the network
+            // buffers hold (tens of thousands of small records: most of a short run's input). A
+            // checkpoint triggered now sends its barrier behind the last input record; an aligned
+            // barrier passes a subtask only once the subtask has processed every record before it,
+            // so the last subtask's barrier arrival is when the job has processed all its input.
+            Drain drain = complete ? drainedAt(id) : Drain.NONE;
+            double seconds = readSeconds;
+            if (drain.wallMillis() > 0) {
+                long drainedNanos =
+                        System.nanoTime()
+                                - TimeUnit.MILLISECONDS.toNanos(
+                                        System.currentTimeMillis() - drain.wallMillis());
+                seconds = Math.max(readSeconds, (drainedNanos - first) / 1e9);
+            }
             // One more completed checkpoint, triggered after the last input record (and after the
             // settle time): exactly-once outputs become visible, state is counted.
             long after = Math.max(System.currentTimeMillis(), submitted + settle.toMillis());
@@ -171,6 +201,8 @@ public final class FlinkRunner implements AutoCloseable {
                             name,
                             records,
                             seconds,
+                            readSeconds,
+                            drain.triggerDelayMillis(),
                             seconds > 0 ? (records - 1) / seconds : 0,
                             n,
                             n > 0 ? full.getMaximum() : 0,
@@ -226,6 +258,59 @@ public final class FlinkRunner implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Triggers a checkpoint and returns when its barrier had passed every subtask: the trigger time
+     * plus each subtask's start delay (the barrier's wait behind buffered records at its first
+     * input) and alignment (until it had come through all inputs), the latest of them.
+     */
+    private Drain drainedAt(JobID id) {
+        long requested = System.currentTimeMillis();
+        long checkpointId;
+        try {
+            checkpointId =
+                    cluster.triggerCheckpoint(id, CheckpointType.CONFIGURED)
+                            .get(5, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            LOG.warn("no drain checkpoint, timing stops at the last record read: {}", e.toString());
+            return Drain.NONE;
+        }
+        long completed = System.currentTimeMillis();
+        AbstractCheckpointStats cp = stats(id).getHistory().getCheckpointById(checkpointId);
+        for (int tries = 0; cp == null && tries < 25; tries++) {
+            sleepMillis(200); // the statistics may trail the completion by a moment
+            cp = stats(id).getHistory().getCheckpointById(checkpointId);
+        }
+        if (cp == null) {
+            LOG.warn(
+                    "checkpoint {} left the statistics history; timing stops at the last read",
+                    checkpointId);
+            return Drain.NONE;
+        }
+        long drained = cp.getTriggerTimestamp();
+        for (TaskStateStats task : cp.getAllTaskStateStats()) {
+            for (SubtaskStateStats sub : task.getSubtaskStats()) {
+                if (sub != null && sub.isCompleted()) {
+                    drained =
+                            Math.max(
+                                    drained,
+                                    cp.getTriggerTimestamp()
+                                            + sub.getCheckpointStartDelay()
+                                            + sub.getAlignmentDuration());
+                }
+            }
+        }
+        return new Drain(
+                Math.min(drained, completed), Math.max(0, cp.getTriggerTimestamp() - requested));
+    }
+
+    private static void sleepMillis(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
