@@ -53,16 +53,10 @@ public class LatenessGate<T extends SpecificRecord>
     private final Field<T, String> eventId;
     private final RuleCheck<T> ruleCheck;
 
+    /** The rules in force, rebuilt on every rule change; it keeps its resolved global rules. */
     private transient RuleBook book;
+
     private transient Counter tooLate;
-
-    /**
-     * The global rules and their allowed lateness, resolved once per rule change: resolving them
-     * for every event (a map copy and a duration parse) cost more than the gate's own work.
-     */
-    private transient ResolvedRules global;
-
-    private transient long lateness;
 
     /**
      * @param topic the source topic, for dead letters
@@ -91,16 +85,11 @@ public class LatenessGate<T extends SpecificRecord>
 
     @Override
     public void processElement(T value, ReadOnlyContext ctx, Collector<T> out) throws Exception {
-        if (global == null) {
-            if (book == null) {
-                book =
-                        RulesState.book(
-                                MetricsJob.RULES, ctx.getBroadcastState(RulesState.DESCRIPTOR));
-            }
-            global = book.global();
-            lateness = global.get(MetricsJob.ALLOWED_LATENESS).toMillis();
+        if (book == null) {
+            book = RulesState.book(MetricsJob.RULES, ctx.getBroadcastState(RulesState.DESCRIPTOR));
         }
-        ResolvedRules rules = global;
+        ResolvedRules rules = book.global();
+        long lateness = rules.get(MetricsJob.ALLOWED_LATENESS).toMillis();
         long time = eventTime.of(value);
         long watermark = ctx.currentWatermark();
         long windowMaxTimestamp = Windows.minuteStart(time) + Windows.MINUTE - 1;
@@ -157,7 +146,6 @@ public class LatenessGate<T extends SpecificRecord>
             throws Exception {
         if (RulesState.apply(ctx.getBroadcastState(RulesState.DESCRIPTOR), update)) {
             book = RulesState.book(MetricsJob.RULES, ctx.getBroadcastState(RulesState.DESCRIPTOR));
-            global = null;
         }
     }
 }

@@ -16,6 +16,9 @@ import storepulse.v1.events.RuleSet;
  * sets it (SKU over CATEGORY over CHANNEL over GLOBAL), and falls back to its built-in default. The
  * rule id and version reported for an action are those of the most specific matching rule set, or
  * {@code default}/0 when only defaults applied.
+ *
+ * <p>A book never changes: a rule change builds a new one (see {@link RulesState#book}), so what it
+ * resolves may be kept for the book's lifetime.
  */
 public final class RuleBook implements Serializable {
 
@@ -27,6 +30,14 @@ public final class RuleBook implements Serializable {
 
     /** Applicable rule sets, least specific first. */
     private final List<RuleSet> rules;
+
+    /**
+     * The global rules, resolved on first use: operators ask for them on every event and timer, and
+     * resolving copies the parameter map. Transient so the serialized form stays {@code catalog}
+     * and {@code rules}; a deserialized book resolves again. Not volatile: {@link ResolvedRules} is
+     * immutable, so a racing reader at worst resolves the same rules a second time.
+     */
+    private transient ResolvedRules global;
 
     private RuleBook(RuleCatalog catalog, List<RuleSet> rules) {
         this.catalog = catalog;
@@ -61,7 +72,12 @@ public final class RuleBook implements Serializable {
 
     /** The rules for a global decision (no channel, category or SKU in play). */
     public ResolvedRules global() {
-        return resolve(null, null, null);
+        ResolvedRules resolved = global;
+        if (resolved == null) {
+            resolved = resolve(null, null, null);
+            global = resolved;
+        }
+        return resolved;
     }
 
     /** The rules for a decision about this channel, category and SKU; any may be null. */

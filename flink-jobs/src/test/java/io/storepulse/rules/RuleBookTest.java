@@ -3,6 +3,10 @@ package io.storepulse.rules;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -98,6 +102,50 @@ class RuleBookTest {
     }
 
     @Test
+    void shouldKeepTheGlobalRulesOfOneBookAndGiveANewBookTheChangedRules() {
+        RuleSet v1 = rule("g", 1, RuleScope.GLOBAL, null, Map.of("payment_timeout", "20m"));
+        RuleBook before = RuleBook.of(CATALOG, List.of(v1));
+        ResolvedRules first = before.global();
+        assertThat(first.get(TIMEOUT)).isEqualTo(Duration.ofMinutes(20));
+        assertThat(before.global()).isSameAs(first);
+
+        // A rule change builds a new book from the held rule sets; the old book's memo must not
+        // leak.
+        RuleSet v2 = rule("g", 2, RuleScope.GLOBAL, null, Map.of("payment_timeout", "40m"));
+        ResolvedRules changed = RuleBook.of(CATALOG, List.of(v2)).global();
+        assertThat(changed.get(TIMEOUT)).isEqualTo(Duration.ofMinutes(40));
+        assertThat(changed.ruleVersion()).isEqualTo(2);
+        // A tombstone leaves only the defaults.
+        assertThat(RuleBook.of(CATALOG, List.of()).global().get(TIMEOUT))
+                .isEqualTo(Duration.ofMinutes(15));
+        // The old book still answers with the rules it was built from.
+        assertThat(before.global().get(TIMEOUT)).isEqualTo(Duration.ofMinutes(20));
+    }
+
+    @Test
+    void shouldSerializeTheSameWhetherOrNotTheGlobalRulesWereResolved() throws Exception {
+        RuleBook book =
+                RuleBook.of(
+                        CATALOG,
+                        List.of(
+                                rule(
+                                        "g",
+                                        1,
+                                        RuleScope.GLOBAL,
+                                        null,
+                                        Map.of("payment_timeout", "20m"))));
+        byte[] unresolved = serialize(book);
+        ResolvedRules global = book.global();
+        byte[] resolved = serialize(book);
+        assertThat(resolved).isEqualTo(unresolved);
+
+        ResolvedRules copy = deserialize(resolved).global();
+        assertThat(copy.get(TIMEOUT)).isEqualTo(Duration.ofMinutes(20));
+        assertThat(copy.values()).isEqualTo(global.values());
+        assertThat(copy.ruleId()).isEqualTo(global.ruleId());
+    }
+
+    @Test
     void shouldRequireAScopeValueForNarrowScopes() {
         assertThat(CATALOG.problems(rule("c", 1, RuleScope.CATEGORY, null, Map.of())))
                 .containsExactly("scope_type CATEGORY needs a scope_value");
@@ -109,6 +157,20 @@ class RuleBookTest {
         assertThat(TIMEOUT.parse("2h")).isEqualTo(Duration.ofHours(2));
         assertThat(TIMEOUT.parse("PT30M")).isEqualTo(Duration.ofMinutes(30));
         assertThatThrownBy(() -> TIMEOUT.parse("3d")).hasMessageContaining("out of range");
+    }
+
+    private static byte[] serialize(RuleBook book) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(book);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static RuleBook deserialize(byte[] bytes) throws Exception {
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
+            return (RuleBook) in.readObject();
+        }
     }
 
     static RuleSet rule(
