@@ -267,15 +267,24 @@ public final class FlinkRunner implements AutoCloseable {
      * input) and alignment (until it had come through all inputs), the latest of them.
      */
     private Drain drainedAt(JobID id) {
+        // A short run's sources can read everything before the last downstream task has
+        // started (the records wait in the output buffers); a checkpoint needs every task up.
+        awaitRunning(id, Duration.ofMinutes(2));
         long requested = System.currentTimeMillis();
-        long checkpointId;
-        try {
-            checkpointId =
-                    cluster.triggerCheckpoint(id, CheckpointType.CONFIGURED)
-                            .get(5, TimeUnit.MINUTES);
-        } catch (Exception e) {
-            LOG.warn("no drain checkpoint, timing stops at the last record read: {}", e.toString());
-            return Drain.NONE;
+        long checkpointId = -1;
+        for (int attempt = 1; checkpointId < 0; attempt++) {
+            try {
+                checkpointId =
+                        cluster.triggerCheckpoint(id, CheckpointType.CONFIGURED)
+                                .get(5, TimeUnit.MINUTES);
+            } catch (Exception e) {
+                if (attempt == 5) {
+                    LOG.warn(
+                            "no drain checkpoint, timing stops at the last read: {}", e.toString());
+                    return Drain.NONE;
+                }
+                sleepMillis(200);
+            }
         }
         long completed = System.currentTimeMillis();
         AbstractCheckpointStats cp = stats(id).getHistory().getCheckpointById(checkpointId);
