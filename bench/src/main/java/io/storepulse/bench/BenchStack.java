@@ -1,27 +1,22 @@
 package io.storepulse.bench;
 
+import io.storepulse.testkit.ApicurioRegistry;
+import io.storepulse.testkit.ChildProcess;
+import io.storepulse.testkit.LoopbackPorts;
 import io.storepulse.topics.Topic;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
@@ -30,42 +25,61 @@ import org.apache.kafka.common.Uuid;
  * The real stack the suite runs against: a KRaft Kafka broker and an Apicurio Registry, each a
  * child process on loopback (or an existing cluster, when its addresses are given). The broker is a
  * separate JVM so that the benchmark JVM's resident memory is Flink's (JobManager + TaskManager)
- * and not the broker's.
+ * and not the broker's. Both are testkit {@link ChildProcess}es: they stop with the benchmark JVM,
+ * even when it is killed.
  */
 public final class BenchStack implements AutoCloseable {
 
     private final String bootstrapServers;
     private final String registryUrl;
-    private final List<Process> children;
+    private final ChildProcess broker;
+    private final ApicurioRegistry registry;
 
-    private BenchStack(String bootstrapServers, String registryUrl, List<Process> children) {
+    private BenchStack(
+            String bootstrapServers,
+            String registryUrl,
+            ChildProcess broker,
+            ApicurioRegistry registry) {
         this.bootstrapServers = bootstrapServers;
         this.registryUrl = registryUrl;
-        this.children = children;
+        this.broker = broker;
+        this.registry = registry;
     }
 
     /** An already running cluster (e.g. {@code ./local-cluster/storepulse up}). */
     public static BenchStack external(String bootstrapServers, String registryUrl) {
-        return new BenchStack(bootstrapServers, registryUrl, List.of());
+        return new BenchStack(bootstrapServers, registryUrl, null, null);
     }
 
     /** Starts a broker and a registry under {@code workDir}; both stop on {@link #close()}. */
     public static BenchStack start(Path workDir) {
-        List<Process> children = new ArrayList<>();
-        // Stop the children also when the suite is interrupted.
-        Runtime.getRuntime()
-                .addShutdownHook(
-                        new Thread(() -> children.forEach(Process::destroy), "bench-stack-stop"));
+        ChildProcess broker = null;
+        ApicurioRegistry registry = null;
         try {
             Files.createDirectories(workDir);
-            int kafkaPort = freePort();
-            Process broker = startBroker(workDir, kafkaPort);
-            children.add(broker);
-            String registryUrl = startRegistry(workDir, children);
-            awaitPort(broker, kafkaPort, Duration.ofSeconds(120), workDir.resolve("broker.log"));
-            return new BenchStack("127.0.0.1:" + kafkaPort, registryUrl, children);
+            int kafkaPort = LoopbackPorts.freePort();
+            broker = startBroker(workDir, kafkaPort);
+            registry =
+                    ApicurioRegistry.start(
+                            Path.of(
+                                    System.getProperty(
+                                            "storepulse.apicurio.home", "bench/target/apicurio")),
+                            workDir);
+            awaitPort(broker, kafkaPort, Duration.ofSeconds(120));
+            BenchStack stack =
+                    new BenchStack(
+                            "127.0.0.1:" + kafkaPort, registry.ccompatUrl(), broker, registry);
+            // The children would die with this JVM anyway; the hook lets an interrupted suite
+            // wait (bounded) for their orderly stop, so that nothing is still writing after it.
+            Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "bench-stack-stop"));
+            return stack;
         } catch (IOException | RuntimeException e) {
-            children.forEach(BenchStack::stop);
+            if (registry != null) {
+                registry.close();
+            }
+            if (broker != null) {
+                broker.close();
+            }
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
     }
@@ -105,7 +119,7 @@ public final class BenchStack implements AutoCloseable {
         recreateTopics(topics.stream().map(Topic::name).toList(), 2);
     }
 
-    private static Process startBroker(Path workDir, int port) throws IOException {
+    private static ChildProcess startBroker(Path workDir, int port) throws IOException {
         Path libs =
                 Path.of(System.getProperty("storepulse.broker.libs", "bench/broker/target/libs"));
         if (!Files.isDirectory(libs)) {
@@ -114,7 +128,7 @@ public final class BenchStack implements AutoCloseable {
                             + libs.toAbsolutePath()
                             + " (build with: mvn -pl bench -am compile)");
         }
-        int controllerPort = freePort();
+        int controllerPort = LoopbackPorts.freePort();
         Path data = workDir.resolve("kafka-data");
         Path props = workDir.resolve("server.properties");
         Files.writeString(
@@ -143,9 +157,9 @@ public final class BenchStack implements AutoCloseable {
                         ""));
         String cp = libs.toAbsolutePath() + "/*";
         String java = currentJava();
-        Path log = workDir.resolve("broker.log");
-        Process format =
-                new ProcessBuilder(
+        ChildProcess format =
+                ChildProcess.start(
+                        new ProcessBuilder(
                                 java,
                                 "-cp",
                                 cp,
@@ -155,100 +169,36 @@ public final class BenchStack implements AutoCloseable {
                                 Uuid.randomUuid().toString(),
                                 "-c",
                                 props.toString(),
-                                "--ignore-formatted")
-                        .redirectErrorStream(true)
-                        .redirectOutput(workDir.resolve("broker-format.log").toFile())
-                        .start();
+                                "--ignore-formatted"),
+                        workDir.resolve("broker-format.log"));
         try {
-            if (!format.waitFor(120, TimeUnit.SECONDS) || format.exitValue() != 0) {
+            if (!format.waitFor(Duration.ofSeconds(120)) || format.exitValue() != 0) {
                 throw new IllegalStateException(
-                        "formatting the broker storage failed; see "
-                                + workDir.resolve("broker-format.log"));
+                        "formatting the broker storage failed; see " + format.log());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        } finally {
+            format.close();
         }
-        return new ProcessBuilder(
+        return ChildProcess.start(
+                new ProcessBuilder(
                         java,
                         "-Xmx768m",
                         "-XX:+UseG1GC",
                         "-cp",
                         cp,
                         "kafka.Kafka",
-                        props.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+                        props.toString()),
+                workDir.resolve("broker.log"));
     }
 
-    private static String startRegistry(Path workDir, List<Process> children) throws IOException {
-        Path home =
-                Path.of(System.getProperty("storepulse.apicurio.home", "bench/target/apicurio"));
-        Path runJar = home.resolve("quarkus-run.jar");
-        if (!Files.exists(runJar)) {
-            throw new IllegalStateException(
-                    "Apicurio is not unpacked at "
-                            + home.toAbsolutePath()
-                            + " (build with: mvn -pl bench -am compile)");
-        }
-        String java =
-                findJava21()
-                        .orElseThrow(
-                                () ->
-                                        new IllegalStateException(
-                                                "Apicurio Registry needs Java 21+; set STOREPULSE_REGISTRY_JAVA"));
-        int httpPort = freePort();
-        int managementPort = freePort();
-        Path log = workDir.resolve("apicurio.log");
-        Process p =
-                new ProcessBuilder(
-                                java,
-                                "-Xmx384m",
-                                "-Dquarkus.http.host=127.0.0.1",
-                                "-Dquarkus.http.port=" + httpPort,
-                                "-Dquarkus.management.host=127.0.0.1",
-                                "-Dquarkus.management.port=" + managementPort,
-                                "-Dquarkus.otel.sdk.disabled=true",
-                                "-Dquarkus.log.level=WARN",
-                                "-jar",
-                                runJar.toAbsolutePath().toString())
-                        .directory(home.toFile())
-                        .redirectErrorStream(true)
-                        .redirectOutput(log.toFile())
-                        .start();
-        children.add(p);
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        URI ready = URI.create("http://127.0.0.1:" + managementPort + "/health/ready");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new IllegalStateException("Apicurio exited; see " + log);
-            }
-            try {
-                HttpResponse<Void> r =
-                        http.send(
-                                HttpRequest.newBuilder(ready).GET().build(),
-                                HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    return "http://127.0.0.1:" + httpPort + "/apis/ccompat/v7";
-                }
-            } catch (IOException notYet) {
-                // starting
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-            sleep(250);
-        }
-        throw new IllegalStateException("Apicurio did not become ready; see " + log);
-    }
-
-    private static void awaitPort(Process p, int port, Duration timeout, Path log) {
+    private static void awaitPort(ChildProcess p, int port, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
-                throw new IllegalStateException("the Kafka broker exited; see " + log);
+                throw new IllegalStateException("the Kafka broker exited; see " + p.log());
             }
             try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
                 return;
@@ -256,51 +206,11 @@ public final class BenchStack implements AutoCloseable {
                 sleep(250);
             }
         }
-        throw new IllegalStateException("the Kafka broker did not listen in time; see " + log);
+        throw new IllegalStateException("the Kafka broker did not listen in time; see " + p.log());
     }
 
-    static String currentJava() {
+    private static String currentJava() {
         return ProcessHandle.current().info().command().orElse("java");
-    }
-
-    static Optional<String> findJava21() {
-        String explicit = System.getenv("STOREPULSE_REGISTRY_JAVA");
-        if (explicit != null && !explicit.isBlank()) {
-            return Optional.of(explicit);
-        }
-        if (Runtime.version().feature() >= 21) {
-            return Optional.of(currentJava());
-        }
-        try (Stream<Path> jdks = Files.list(Path.of("/usr/lib/jvm"))) {
-            return jdks.filter(d -> Files.isExecutable(d.resolve("bin/java")))
-                    .filter(d -> featureVersion(d) >= 21)
-                    .max(Comparator.comparingInt(BenchStack::featureVersion))
-                    .map(d -> d.resolve("bin/java").toString());
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static int featureVersion(Path jdk) {
-        try {
-            for (String line : Files.readAllLines(jdk.resolve("release"))) {
-                if (line.startsWith("JAVA_VERSION=")) {
-                    String v = line.substring("JAVA_VERSION=".length()).replace("\"", "");
-                    return Integer.parseInt(v.split("[.+-]")[0]);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     static void sleep(long ms) {
@@ -312,23 +222,14 @@ public final class BenchStack implements AutoCloseable {
         }
     }
 
-    private static void stop(Process p) {
-        p.destroy();
-        try {
-            if (!p.waitFor(15, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-        }
-    }
-
     @Override
     public void close() {
         // Registry first, then the broker.
-        for (int i = children.size() - 1; i >= 0; i--) {
-            stop(children.get(i));
+        if (registry != null) {
+            registry.close();
+        }
+        if (broker != null) {
+            broker.close();
         }
     }
 }

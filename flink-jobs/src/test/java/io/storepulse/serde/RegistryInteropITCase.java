@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.storepulse.testing.SharedStack;
+import io.storepulse.testkit.LoopbackPorts;
 import io.storepulse.topics.Topic;
 import io.storepulse.topics.Topics;
 import java.math.BigDecimal;
@@ -173,8 +174,8 @@ class RegistryInteropITCase {
 
     @Test
     void shouldRetryThenFailLoudlyWhenTheRegistryIsUnreachable() {
-        // Given a registry URL where nothing listens
-        int closedPort = io.storepulse.testing.LoopbackPorts.closedPort();
+        // Given a registry URL where nothing listens (a port that was free a moment ago)
+        int closedPort = LoopbackPorts.freePort();
         RegistryClient unreachable =
                 new RegistryClient(
                         RegistryConfig.of("http://127.0.0.1:" + closedPort + "/apis/ccompat/v7")

@@ -6,6 +6,7 @@ import io.storepulse.serde.ConfluentAvroEncoder;
 import io.storepulse.serde.DecodeException;
 import io.storepulse.serde.RegistryClient;
 import io.storepulse.serde.RegistryConfig;
+import io.storepulse.testkit.ApicurioRegistry;
 import io.storepulse.topics.Topic;
 import io.storepulse.topics.Topics;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +34,8 @@ import org.apache.kafka.common.test.TestKitNodes;
 /**
  * The real stack for integration tests: a KRaft Kafka broker in this JVM ({@code
  * KafkaClusterTestKit}) and a real Apicurio Registry process, both on loopback. One per JVM;
- * failsafe forks a fresh JVM per test class, so every ITCase starts from empty topics.
+ * failsafe forks a fresh JVM per test class, so every ITCase starts from empty topics. The registry
+ * is a testkit {@link ApicurioRegistry}: it stops with this JVM even when the fork is killed.
  *
  * <p>Helpers produce and consume contract records in Confluent framing through Storepulse's own
  * registry client; consumers read {@code read_committed}, as users of exactly-once outputs must.
@@ -72,7 +74,10 @@ public final class SharedStack {
 
     private static SharedStack start() {
         Path work = Path.of("target", "it-stack");
-        ApicurioRegistry registry = ApicurioRegistry.start(work);
+        ApicurioRegistry registry =
+                ApicurioRegistry.start(
+                        Path.of(System.getProperty("storepulse.apicurio.home", "target/apicurio")),
+                        work);
         try {
             KafkaClusterTestKit kafka =
                     new KafkaClusterTestKit.Builder(

@@ -1,8 +1,7 @@
-package io.storepulse.testing;
+package io.storepulse.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,37 +9,41 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * A real Apicurio Registry (3.3.x, unpacked by the build into {@code target/apicurio}) running as a
- * child process on 127.0.0.1, with in-memory storage. It needs Java 21 or newer, so it runs on the
- * newest JDK found under {@code /usr/lib/jvm} (or {@code STOREPULSE_REGISTRY_JAVA}).
+ * A real Apicurio Registry (3.3.x, unpacked by the Maven build) running as a {@link ChildProcess}
+ * on 127.0.0.1, with in-memory storage, so it also stops when the JVM that started it is killed. It
+ * needs Java 21 or newer, so it runs on the newest JDK found under {@code /usr/lib/jvm} (or {@code
+ * STOREPULSE_REGISTRY_JAVA}).
  */
 public final class ApicurioRegistry implements AutoCloseable {
 
-    private final Process process;
-    private final int httpPort;
-    private final Path log;
+    /** A startup deadline for a loaded 2-core machine, not an expectation of speed. */
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
 
-    private ApicurioRegistry(Process process, int httpPort, Path log) {
+    private final ChildProcess process;
+    private final int httpPort;
+
+    private ApicurioRegistry(ChildProcess process, int httpPort) {
         this.process = process;
         this.httpPort = httpPort;
-        this.log = log;
     }
 
-    public static ApicurioRegistry start(Path workDir) {
-        Path home = Path.of(System.getProperty("storepulse.apicurio.home", "target/apicurio"));
+    /**
+     * Starts the registry unpacked at {@code home} (the directory holding {@code quarkus-run.jar})
+     * and waits until it is ready. Its log is {@code workDir/apicurio-<port>.log}.
+     */
+    public static ApicurioRegistry start(Path home, Path workDir) {
         Path runJar = home.resolve("quarkus-run.jar");
         if (!Files.exists(runJar)) {
             throw new IllegalStateException(
                     "Apicurio is not unpacked at "
                             + home.toAbsolutePath()
-                            + " (run the tests through Maven: the build unpacks it in pre-integration-test)");
+                            + " (the Maven build unpacks it: run the tests through Maven, the"
+                            + " benchmarks through ./bench/run)");
         }
         String java =
                 findJava21()
@@ -48,36 +51,36 @@ public final class ApicurioRegistry implements AutoCloseable {
                                 () ->
                                         new IllegalStateException(
                                                 "Apicurio Registry needs Java 21 or newer; none found under /usr/lib/jvm. Set STOREPULSE_REGISTRY_JAVA."));
-        int httpPort = freePort();
-        int managementPort = freePort();
+        int httpPort = LoopbackPorts.freePort();
+        int managementPort = LoopbackPorts.freePort();
+        ChildProcess process;
         try {
-            Files.createDirectories(workDir);
-            Path log = workDir.resolve("apicurio-" + httpPort + ".log");
-            List<String> cmd =
-                    new ArrayList<>(
-                            List.of(
-                                    java,
-                                    "-Xmx384m",
-                                    "-Dquarkus.http.host=127.0.0.1",
-                                    "-Dquarkus.http.port=" + httpPort,
-                                    "-Dquarkus.management.host=127.0.0.1",
-                                    "-Dquarkus.management.port=" + managementPort,
-                                    "-Dquarkus.otel.sdk.disabled=true",
-                                    "-Dquarkus.log.level=WARN",
-                                    "-jar",
-                                    runJar.toAbsolutePath().toString()));
-            Process p =
-                    new ProcessBuilder(cmd)
-                            .directory(home.toFile())
-                            .redirectErrorStream(true)
-                            .redirectOutput(log.toFile())
-                            .start();
-            ApicurioRegistry registry = new ApicurioRegistry(p, httpPort, log);
-            registry.awaitReady(managementPort, Duration.ofSeconds(120));
-            return registry;
+            process =
+                    ChildProcess.start(
+                            new ProcessBuilder(
+                                            java,
+                                            "-Xmx384m",
+                                            "-Dquarkus.http.host=127.0.0.1",
+                                            "-Dquarkus.http.port=" + httpPort,
+                                            "-Dquarkus.management.host=127.0.0.1",
+                                            "-Dquarkus.management.port=" + managementPort,
+                                            "-Dquarkus.otel.sdk.disabled=true",
+                                            "-Dquarkus.log.level=WARN",
+                                            "-jar",
+                                            runJar.toAbsolutePath().toString())
+                                    .directory(home.toFile()),
+                            workDir.resolve("apicurio-" + httpPort + ".log"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        ApicurioRegistry registry = new ApicurioRegistry(process, httpPort);
+        try {
+            registry.awaitReady(managementPort);
+        } catch (RuntimeException e) {
+            registry.close();
+            throw e;
+        }
+        return registry;
     }
 
     /** Base of the Confluent-compatible API. */
@@ -89,20 +92,24 @@ public final class ApicurioRegistry implements AutoCloseable {
         return httpPort;
     }
 
-    private void awaitReady(int managementPort, Duration timeout) {
+    public Path log() {
+        return process.log();
+    }
+
+    private void awaitReady(int managementPort) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         URI ready = URI.create("http://127.0.0.1:" + managementPort + "/health/ready");
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException(
-                        "Apicurio exited with " + process.exitValue() + "; see " + log);
+                        "Apicurio exited with " + process.exitValue() + "; see " + process.log());
             }
             try {
-                HttpResponse<String> r =
+                HttpResponse<Void> r =
                         http.send(
                                 HttpRequest.newBuilder(ready).GET().build(),
-                                HttpResponse.BodyHandlers.ofString());
+                                HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() == 200) {
                     return;
                 }
@@ -119,9 +126,8 @@ public final class ApicurioRegistry implements AutoCloseable {
                 throw new IllegalStateException(e);
             }
         }
-        close();
         throw new IllegalStateException(
-                "Apicurio did not become ready within " + timeout + "; see " + log);
+                "Apicurio did not become ready within " + READY_TIMEOUT + "; see " + process.log());
     }
 
     static Optional<String> findJava21() {
@@ -156,24 +162,8 @@ public final class ApicurioRegistry implements AutoCloseable {
         return -1;
     }
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        process.close();
     }
 }
