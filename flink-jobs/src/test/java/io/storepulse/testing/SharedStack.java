@@ -278,6 +278,6 @@ public final class SharedStack {
         } catch (Exception ignored) {
             // shutting down
         }
-        registry.close();
+        registry.stop(Duration.ofSeconds(5));
     }
 }

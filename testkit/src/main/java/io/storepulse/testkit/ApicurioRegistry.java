@@ -166,4 +166,12 @@ public final class ApicurioRegistry implements AutoCloseable {
     public void close() {
         process.close();
     }
+
+    /**
+     * Stops the registry, force-killing it if it has not exited within {@code grace}: at JVM exit
+     * its in-memory storage has nothing to save, and a shutdown hook should not hold the JVM up.
+     */
+    public void stop(Duration grace) {
+        process.stop(grace);
+    }
 }
