@@ -283,13 +283,13 @@ public final class FlinkRunner implements AutoCloseable {
                             "no drain checkpoint, timing stops at the last read: {}", e.toString());
                     return Drain.NONE;
                 }
-                sleepMillis(200);
+                BenchStack.sleep(200);
             }
         }
         long completed = System.currentTimeMillis();
         AbstractCheckpointStats cp = stats(id).getHistory().getCheckpointById(checkpointId);
         for (int tries = 0; cp == null && tries < 25; tries++) {
-            sleepMillis(200); // the statistics may trail the completion by a moment
+            BenchStack.sleep(200); // the statistics may trail the completion by a moment
             cp = stats(id).getHistory().getCheckpointById(checkpointId);
         }
         if (cp == null) {
@@ -313,14 +313,6 @@ public final class FlinkRunner implements AutoCloseable {
         }
         return new Drain(
                 Math.min(drained, completed), Math.max(0, cp.getTriggerTimestamp() - requested));
-    }
-
-    private static void sleepMillis(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private long latestTrigger(JobID id) {
