@@ -63,13 +63,32 @@ public final class SharedStack {
         this.producer = new KafkaProducer<>(p);
     }
 
-    /** Starts the stack on first use; it stops when the JVM exits. */
+    /**
+     * Starts the stack on first use. It stops when the test run ends ({@link StopSharedStack}) or,
+     * failing that, when the JVM exits.
+     */
     public static synchronized SharedStack get() {
         if (instance == null) {
             instance = start();
-            Runtime.getRuntime().addShutdownHook(new Thread(instance::stop, "shared-stack-stop"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(SharedStack::stopIfStarted, "shared-stack-stop"));
         }
         return instance;
+    }
+
+    /**
+     * Stops the stack if it runs; idempotent. Called when the test plan has finished, before the
+     * JVM's shutdown hooks: Kafka's test kit deletes its data directories from a shutdown hook of
+     * its own, and a broker still running then finds its log directory gone and halts the JVM with
+     * exit code 1, which failsafe reports as "Error occurred in starting fork" although every test
+     * passed.
+     */
+    public static synchronized void stopIfStarted() {
+        if (instance != null) {
+            SharedStack running = instance;
+            instance = null;
+            running.stop();
+        }
     }
 
     private static SharedStack start() {
