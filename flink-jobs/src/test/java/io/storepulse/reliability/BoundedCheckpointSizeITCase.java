@@ -47,9 +47,10 @@ import storepulse.v1.events.Product;
  * full checkpoints every second, fed by a steady stream of new shoppers who fill a cart and walk
  * away, with event time running fast (one cart addition per simulated minute, 1,000 per second).
  * Once the first shoppers' carts have passed their 7-day retention, the checkpoint size, measured
- * through Flink's REST API, does not grow: the second half of the run averages at most 10 % above
- * the first half (and peaks at most 25 % above). State is bounded by retention, not by the number
- * of shoppers that came.
+ * through Flink's REST API, does not grow with the shoppers that keep coming: the run goes on until
+ * event time has reached three times the warm-up, and the second half of it averages at most 25 %
+ * above the first half (and peaks at most 40 % above), where keeping every shopper would put it
+ * about 67 % above. State is bounded by retention, not by the number of shoppers that came.
  *
  * <p>Size: {@code -Dstorepulse.reliability.checkpoints=N} checkpoints after warm-up (default 20).
  */
@@ -62,6 +63,15 @@ class BoundedCheckpointSizeITCase {
 
     /** Cart retention (7 d) and the coupon caps' window (7 d), plus margin. */
     static final Duration WARM_UP = Duration.ofDays(9);
+
+    /**
+     * The run ends once event time has reached this many warm-ups (and CHECKPOINTS checkpoints have
+     * completed after the warm-up). If the job kept every shopper, state would grow with the
+     * shoppers seen: at the middle of the first half about 1.5 warm-ups' worth, at the middle of
+     * the second 2.5, so the second half would average about 2.5 / 1.5 = 1.67 times the first.
+     * Bounded state stays near 1.
+     */
+    static final long RUN_LENGTH = 3;
 
     @RegisterExtension
     static final MiniClusterExtension FLINK =
@@ -100,6 +110,7 @@ class BoundedCheckpointSizeITCase {
         full.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, false);
         env.configure(full);
         long warmUpRecords = WARM_UP.dividedBy(EVENT_STEP);
+        long runRecords = RUN_LENGTH * warmUpRecords;
         // one generator subtask, so that event time rises steadily with the record index
         DataStream<CartEvent> carts =
                 env.fromSource(
@@ -133,10 +144,12 @@ class BoundedCheckpointSizeITCase {
             long warmUpSeconds = warmUpRecords / RATE;
             long deadline =
                     System.nanoTime()
-                            + Duration.ofSeconds(4 * warmUpSeconds + 3L * CHECKPOINTS + 60)
+                            + Duration.ofSeconds(
+                                            4 * RUN_LENGTH * warmUpSeconds + 3L * CHECKPOINTS + 60)
                                     .toNanos();
             long warmedUpAt = Long.MAX_VALUE;
-            while (afterWarmUp.size() < CHECKPOINTS && System.nanoTime() < deadline) {
+            while ((afterWarmUp.size() < CHECKPOINTS || HIGHEST_GENERATED.get() < runRecords)
+                    && System.nanoTime() < deadline) {
                 Thread.sleep(1_000);
                 if (warmedUpAt == Long.MAX_VALUE && HIGHEST_GENERATED.get() >= warmUpRecords) {
                     warmedUpAt = System.currentTimeMillis();
@@ -173,13 +186,20 @@ class BoundedCheckpointSizeITCase {
                                         r[0], r[1], r[2], r[3])));
         System.out.println(report);
         assertThat(afterWarmUp).hasSizeGreaterThanOrEqualTo(CHECKPOINTS);
-        // The state breathes within each simulated day (carts abandoned in quiet hours wait until
-        // 08:00), and one-second checkpoints sample that cycle at a beat of a few checkpoints, so
-        // two halves of a flat state differ by sampling alone (measured: -10.4 % to +4.8 %).
-        // Bounded means no growth: the second half's mean stays within 10 % above the first's,
-        // and its peak within 25 % above the first's peak. A leak of the 7-day window's shoppers
-        // would add far more. (It must not fall below half either: state that vanished would
-        // mean the job stopped keeping carts, not that it bounded them.)
+        // What a full RocksDB snapshot reports is not a smooth figure: it rises for about three
+        // checkpoints and falls back on the fourth, by about a third (measured 651 to 982 KB over
+        // 60 checkpoints, with quiet hours on and off alike), while the entries the function
+        // keeps stay flat (3,370 to 3,372 users and timers from 14 to 76 simulated days, counted
+        // in RocksDB itself in a harness run of this workload with quiet hours off). Which teeth
+        // of that saw fall into a half moves the halves' means apart by sampling alone: measured
+        // -10.4 % to +11.3 % over 20 checkpoints (the latter failed CI on 2026-11-23 against the
+        // former 10 % bound). Over long runs the reported size also creeps up slowly (its minimum
+        // from 642 to 983 KB over 139 simulated days; halves of 26 checkpoints from +0.3 % to
+        // +6.8 % apart), with the same flat entries. Keeping every shopper would put
+        // the second half about 67 % above the first (see RUN_LENGTH), so the bounds sit between:
+        // the second half's mean at most 25 % above the first's, its peak at most 40 % above.
+        // (It must not fall below half either: state that vanished would mean the job stopped
+        // keeping carts, not that it bounded them.)
         List<long[]> first = afterWarmUp.subList(0, afterWarmUp.size() / 2);
         List<long[]> second = afterWarmUp.subList(afterWarmUp.size() / 2, afterWarmUp.size());
         double firstMean = first.stream().mapToLong(r -> r[1]).average().orElseThrow();
@@ -192,10 +212,10 @@ class BoundedCheckpointSizeITCase {
         assertThat(firstMean).isPositive();
         assertThat(secondMean)
                 .as("mean state size, second half against the first")
-                .isBetween(firstMean * 0.5, firstMean * 1.1);
+                .isBetween(firstMean * 0.5, firstMean * 1.25);
         assertThat((double) secondMax)
                 .as("peak state size, second half against the first")
-                .isBetween(firstMax * 0.5, firstMax * 1.25);
+                .isBetween(firstMax * 0.5, firstMax * 1.4);
     }
 
     /**
