@@ -18,11 +18,19 @@ final class FramedAvro {
         this.registry = registry;
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
+    /** Registers (or looks up) the topic's value schema now rather than at its first record. */
+    void prepare(String topic, Class<? extends SpecificRecord> valueType) {
+        encoder(topic, valueType).schemaId();
+    }
+
     byte[] encode(String topic, SpecificRecord value) {
+        return encoder(topic, value.getClass()).encode(value);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private ConfluentAvroEncoder<SpecificRecord> encoder(
+            String topic, Class<? extends SpecificRecord> valueType) {
         return byTopic.computeIfAbsent(
-                        topic,
-                        t -> new ConfluentAvroEncoder(registry, t + "-value", value.getClass()))
-                .encode(value);
+                topic, t -> new ConfluentAvroEncoder(registry, t + "-value", valueType));
     }
 }

@@ -4,6 +4,9 @@ import io.storepulse.config.ConnectionCheck;
 import io.storepulse.config.StorepulseSettings;
 import io.storepulse.local.sim.SimRecord;
 import io.storepulse.serde.RegistryClient;
+import io.storepulse.topics.Topic;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -26,11 +29,20 @@ public final class SimSender implements AutoCloseable {
     private long sent;
 
     /**
+     * A shop rides out a broker or registry outage of this length (a restart, a pause) and then
+     * delivers everything; only a longer one fails the run. Kafka's defaults give up after 60 s (a
+     * send to a topic whose metadata is not known yet) or 120 s (delivery).
+     */
+    static final Duration OUTAGE_TOLERATED = Duration.ofMinutes(5);
+
+    /**
      * A sender to these addresses, with the security settings of the {@code STOREPULSE_*}
      * environment (see {@link StorepulseAdmin#connection}); fails at once, in one line, when Kafka
-     * or the registry refuses the credentials.
+     * or the registry refuses the credentials. Before it returns, it has the metadata of every
+     * topic given and their schemas' ids, so that a broker restart later in the run (with the
+     * registry's kafkasql storage stalled behind it) cannot hold up the first record of a topic.
      */
-    public SimSender(String bootstrapServers, String registryUrl) {
+    public SimSender(String bootstrapServers, String registryUrl, List<Topic<?>> topics) {
         StorepulseSettings connection = StorepulseAdmin.connection(bootstrapServers, registryUrl);
         ConnectionCheck.kafka(connection);
         ConnectionCheck.registry(connection);
@@ -39,9 +51,22 @@ public final class SimSender implements AutoCloseable {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) OUTAGE_TOLERATED.toMillis());
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) OUTAGE_TOLERATED.toMillis());
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "storepulse-simulator");
         producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-        avro = new FramedAvro(new RegistryClient(connection.registryConfig()));
+        // 8 attempts, 0.5 s doubling: up to about 64 s of waits between them, plus each request's
+        // own timeout, so a registry outage of a few minutes is ridden out too.
+        avro =
+                new FramedAvro(
+                        new RegistryClient(
+                                connection
+                                        .registryConfig()
+                                        .withRetries(8, Duration.ofMillis(500))));
+        for (Topic<?> topic : topics) {
+            producer.partitionsFor(topic.name());
+            avro.prepare(topic.name(), topic.valueType());
+        }
     }
 
     public void send(SimRecord record) {
@@ -63,8 +88,12 @@ public final class SimSender implements AutoCloseable {
     public void flush() {
         producer.flush();
         if (firstFailure.get() != null) {
+            // The first failure is in the message: the tool prints this one line, not the cause.
             throw new IllegalStateException(
-                    failed.get() + " records not written to Kafka", firstFailure.get());
+                    failed.get()
+                            + " records not written to Kafka, the first for "
+                            + firstFailure.get(),
+                    firstFailure.get());
         }
     }
 

@@ -112,7 +112,7 @@ class LocalClusterITCase {
     @Test
     @Order(1)
     void shouldStartEveryComponentAndPrintTheUrls() {
-        assertThat(firstUp.exitCode()).as("up failed, see %s", firstUp.log()).isZero();
+        assertThat(firstUp.exitCode()).as("up failed, %s", firstUp.ending()).isZero();
         assertThat(firstUp.output())
                 .contains("kafka ready", "registry ready", "flink-taskmanager registered")
                 .contains("background simulator off")
@@ -171,7 +171,7 @@ class LocalClusterITCase {
                         "0.05",
                         "--progress-seconds",
                         "5");
-        assertThat(sim.exitCode()).as("simulate failed, see %s", sim.log()).isZero();
+        assertThat(sim.exitCode()).as("simulate failed, %s", sim.ending()).isZero();
         assertThat(sim.output()).contains("simulate: history done", "simulate: done");
 
         for (Topic<?> input :
@@ -237,7 +237,7 @@ class LocalClusterITCase {
             }
         }
         for (LocalStack.Result r : ran) {
-            assertThat(r.exitCode()).as("simulate failed, see %s", r.log()).isZero();
+            assertThat(r.exitCode()).as("simulate failed, %s", r.ending()).isZero();
         }
         assertThat(simulator).as("the simulator ran while the page was open").hasSize(1);
         assertThat(screenshot).isNotEmptyFile();
@@ -285,15 +285,15 @@ class LocalClusterITCase {
                 stack.run(
                         Duration.ofMinutes(3),
                         concat("simulate", "--count", "3000", "--seed", "101", isolated));
-        assertThat(before.exitCode()).as("simulate failed, see %s", before.log()).isZero();
+        assertThat(before.exitCode()).as("simulate failed, %s", before.ending()).isZero();
 
         LocalStack.Result stop = stack.run(Duration.ofMinutes(4), "stop");
-        assertThat(stop.exitCode()).as("stop failed, see %s", stop.log()).isZero();
+        assertThat(stop.exitCode()).as("stop failed, %s", stop.ending()).isZero();
         assertThat(stop.output())
                 .containsPattern("job " + StorepulseJob.INVENTORY.id() + " +stopped, savepoint");
 
         LocalStack.Result up = stack.run(UP_TIMEOUT, "up");
-        assertThat(up.exitCode()).as("up failed, see %s", up.log()).isZero();
+        assertThat(up.exitCode()).as("up failed, %s", up.ending()).isZero();
         assertThat(up.output())
                 .containsPattern(
                         "job "
@@ -319,7 +319,7 @@ class LocalClusterITCase {
                                 "--seed",
                                 "102",
                                 concat("--start", secondRunStart.toString(), isolated)));
-        assertThat(after.exitCode()).as("simulate failed, see %s", after.log()).isZero();
+        assertThat(after.exitCode()).as("simulate failed, %s", after.ending()).isZero();
         Instant fenceTime = sendWatermarkFence();
 
         assertThat(firstMovementTime("ev-102-"))
@@ -354,7 +354,7 @@ class LocalClusterITCase {
                     LocalStack.Result restart =
                             stack.run(Duration.ofMinutes(6), "restart", "flink-taskmanager");
                     assertThat(restart.exitCode())
-                            .as("restart failed, see %s", restart.log())
+                            .as("restart failed, %s", restart.ending())
                             .isZero();
                     assertThat(restart.output()).contains("flink-taskmanager registered");
                 });
@@ -392,7 +392,7 @@ class LocalClusterITCase {
                     LocalStack.Result restart =
                             stack.run(Duration.ofMinutes(4), "restart", "kafka");
                     assertThat(restart.exitCode())
-                            .as("restart failed, see %s", restart.log())
+                            .as("restart failed, %s", restart.ending())
                             .isZero();
                     assertThat(restart.output()).contains("kafka ready");
                 });
@@ -402,7 +402,7 @@ class LocalClusterITCase {
     @Order(10)
     void shouldStopEverythingItStarted() throws Exception {
         LocalStack.Result stop = stack.run(Duration.ofMinutes(4), "stop");
-        assertThat(stop.exitCode()).as("stop failed, see %s", stop.log()).isZero();
+        assertThat(stop.exitCode()).as("stop failed, %s", stop.ending()).isZero();
         assertThat(stack.processesOfThisStack()).as("processes left running").isEmpty();
         assertThat(stack.portsStillBound()).as("ports left bound").isEmpty();
     }
@@ -483,7 +483,7 @@ class LocalClusterITCase {
         // Then the simulators got every record in (their producers retry through the fault)...
         for (LocalStack.Background sim : List.of(isolated, shop)) {
             LocalStack.Result r = sim.await(Duration.ofMinutes(4));
-            assertThat(r.exitCode()).as("simulate failed, see %s", r.log()).isZero();
+            assertThat(r.exitCode()).as("simulate failed, %s", r.ending()).isZero();
             assertThat(r.output()).contains("simulate: done");
         }
         // ...every job runs again, all its tasks, after a restart where the fault forces one...

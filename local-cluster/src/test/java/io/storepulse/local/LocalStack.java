@@ -82,7 +82,21 @@ final class LocalStack {
     }
 
     /** What a run of the script printed, and how it ended. */
-    record Result(int exitCode, String output, Path log) {}
+    record Result(int exitCode, String output, Path log) {
+        /**
+         * Where the whole output is, and its last lines: CI keeps a failed test's message but not
+         * the files under target, so the cause must be in the message itself.
+         */
+        String ending() {
+            List<String> lines = output.lines().toList();
+            return String.format(
+                    "see %s, which ends with:%n%s",
+                    log,
+                    String.join(
+                            System.lineSeparator(),
+                            lines.subList(Math.max(0, lines.size() - 12), lines.size())));
+        }
+    }
 
     /** Runs the script with the given arguments; output goes to target/e2e-output. */
     Result run(Duration timeout, String... args) throws IOException, InterruptedException {

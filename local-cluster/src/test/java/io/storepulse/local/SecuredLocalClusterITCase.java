@@ -102,7 +102,7 @@ class SecuredLocalClusterITCase {
     @Order(1)
     void shouldServeKafkaOverScramAndTlsAndTheRegistryOverHttpsWithBasicAuth() throws Exception {
         // Given: the secured stack is up with the inventory job
-        assertThat(up.exitCode()).as("up failed, see %s", up.log()).isZero();
+        assertThat(up.exitCode()).as("up failed, %s", up.ending()).isZero();
         assertThat(up.output())
                 .contains("kafka ready", "registry ready", registryUrl())
                 .containsPattern("job " + StorepulseJob.INVENTORY.id() + " +submitted as");
@@ -384,7 +384,7 @@ class SecuredLocalClusterITCase {
     @Order(7)
     void shouldStopEverythingItStarted() throws Exception {
         LocalStack.Result stop = stack.run(Duration.ofMinutes(4), "stop");
-        assertThat(stop.exitCode()).as("stop failed, see %s", stop.log()).isZero();
+        assertThat(stop.exitCode()).as("stop failed, %s", stop.ending()).isZero();
         assertThat(stack.processesOfThisStack()).as("processes left running").isEmpty();
         assertThat(stack.portsStillBound()).as("ports left bound").isEmpty();
     }

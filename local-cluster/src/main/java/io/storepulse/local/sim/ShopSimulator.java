@@ -1,5 +1,6 @@
 package io.storepulse.local.sim;
 
+import io.storepulse.topics.Topic;
 import io.storepulse.topics.Topics;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -62,6 +63,16 @@ public final class ShopSimulator {
         "web", "app", "mini_program", "live_stream", "marketplace"
     };
     private static final double[] CHANNEL_WEIGHTS = {0.45, 0.35, 0.08, 0.07, 0.05};
+
+    /** Every topic the simulator writes to. */
+    public static final List<Topic<?>> TOPICS =
+            List.of(
+                    Topics.CATALOG,
+                    Topics.ORDERS,
+                    Topics.CARTS,
+                    Topics.BROWSE,
+                    Topics.STOCK_MOVEMENTS);
+
     private static final List<String> INPUT_TOPICS =
             List.of(
                     Topics.ORDERS.name(),

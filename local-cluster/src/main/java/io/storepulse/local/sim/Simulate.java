@@ -2,6 +2,7 @@ package io.storepulse.local.sim;
 
 import io.storepulse.config.Durations;
 import io.storepulse.local.SimSender;
+import io.storepulse.topics.Topic;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -146,7 +147,11 @@ public final class Simulate implements Callable<Integer> {
                 liveStart,
                 withHistory ? " --history " + history : "");
         ShopSimulator simulator = new ShopSimulator(config);
-        try (SimSender sender = new SimSender(bootstrapServers, registryUrl)) {
+        List<Topic<?>> sendsTo =
+                ShopSimulator.TOPICS.stream()
+                        .filter(t -> topics == null || topics.contains(t.name()))
+                        .toList();
+        try (SimSender sender = new SimSender(bootstrapServers, registryUrl, sendsTo)) {
             long began = System.nanoTime();
             long nextProgress = began + Duration.ofSeconds(progressSeconds).toNanos();
             if (withHistory) {
