@@ -159,7 +159,9 @@ final class LocalStack {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
-                throw new IllegalStateException("did not finish in " + timeout + "; see " + log);
+                Result sofar = new Result(-1, Files.readString(log, StandardCharsets.UTF_8), log);
+                throw new IllegalStateException(
+                        "did not finish in " + timeout + "; " + sofar.ending());
             }
             return new Result(
                     process.exitValue(), Files.readString(log, StandardCharsets.UTF_8), log);

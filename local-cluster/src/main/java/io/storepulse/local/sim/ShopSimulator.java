@@ -73,12 +73,10 @@ public final class ShopSimulator {
                     Topics.BROWSE,
                     Topics.STOCK_MOVEMENTS);
 
+    /** Where garbage and unknown-schema records go: every topic but the catalogue. */
     private static final List<String> INPUT_TOPICS =
-            List.of(
-                    Topics.ORDERS.name(),
-                    Topics.CARTS.name(),
-                    Topics.BROWSE.name(),
-                    Topics.STOCK_MOVEMENTS.name());
+            TOPICS.stream().filter(t -> t != Topics.CATALOG).map(Topic::name).toList();
+
     private static final ReturnReason[] RETURN_REASONS = {
         ReturnReason.QUALITY,
         ReturnReason.DAMAGED_IN_TRANSIT,
